@@ -1,0 +1,48 @@
+/**
+ * `eventpipe <command>`: one executable (and one container image) for every process of the pipeline.
+ */
+import { commands } from './commands/index.js';
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => c.name.length), 8);
+  return [
+    'eventpipe: Segment-compatible analytics events into PostgreSQL and Redshift, through NATS JetStream and S3.',
+    '',
+    'Usage: eventpipe <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run "eventpipe <command> --help" for its options. Settings come from EVENTPIPE_* environment variables.',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return name === undefined ? 1 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    console.error(`eventpipe: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.usage);
+    return 0;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // Config errors and the like are for humans: print the message, not a stack.
+    const e = error as Error;
+    console.error(`eventpipe: ${e.name === 'ConfigError' ? e.message : (e.stack ?? String(e))}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,101 @@
+/**
+ * The one configuration schema of eventpipe. Environment variables (`EVENTPIPE_*`), the
+ * `EventPipeline` CRD spec and the Helm values are all views of this object, so a setting has one
+ * name, one type, one default and one validation rule everywhere.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const port = (defaultPort: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
+/** Source ids become NATS subject tokens, S3 key prefixes and warehouse schema names. */
+export const SOURCE_ID_PATTERN = '^[a-z][a-z0-9_]{0,62}$';
+
+export const SourceSchema = Type.Object({
+  id: Type.String({ pattern: SOURCE_ID_PATTERN, description: 'source id: lower case, digits, _' }),
+  writeKeys: Type.Array(Type.String({ minLength: 8 }), { minItems: 1 }),
+});
+export type Source = Static<typeof SourceSchema>;
+
+export const ConfigSchema = Type.Object({
+  logLevel: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  sources: Type.Array(SourceSchema, {
+    default: [],
+    description: 'JSON array of {id, writeKeys}; or the shorthand "web:KEY1,app:KEY2"',
+  }),
+  nats: Type.Object(
+    {
+      url: Type.String({ default: 'nats://127.0.0.1:4222', description: 'comma-separated server URLs' }),
+      user: Type.Optional(Type.String()),
+      password: Type.Optional(Type.String()),
+      token: Type.Optional(Type.String()),
+      stream: Type.String({ default: 'EVENTS', pattern: '^[A-Za-z0-9_-]+$' }),
+      subjectPrefix: Type.String({ default: 'events', pattern: '^[a-z0-9_-]+$' }),
+      /** Create or update the stream at start-up; the operator owns it on Kubernetes. */
+      manageStream: Type.Boolean({ default: true }),
+      storage: Type.Union([Type.Literal('file'), Type.Literal('memory')], { default: 'file' }),
+      replicas: Type.Integer({ minimum: 1, maximum: 5, default: 1 }),
+      maxAgeSeconds: Type.Integer({ minimum: 0, default: 7 * 24 * 3600, description: '0 = unlimited' }),
+      maxBytes: Type.Integer({ minimum: -1, default: -1, description: '-1 = unlimited' }),
+      duplicateWindowSeconds: Type.Integer({ minimum: 1, default: 600 }),
+    },
+    { default: {} },
+  ),
+  collector: Type.Object(
+    {
+      host: Type.String({ default: '0.0.0.0' }),
+      port: port(8080),
+      maxEventBytes: Type.Integer({ minimum: 1024, default: 32 * 1024 }),
+      maxRequestBytes: Type.Integer({ minimum: 1024, default: 500 * 1024 }),
+      maxBatchEvents: Type.Integer({ minimum: 1, default: 2500 }),
+      /** Upper bound on the wait for JetStream before answering 503. */
+      publishTimeoutMs: Type.Integer({ minimum: 50, default: 2000 }),
+      retryAfterSeconds: Type.Integer({ minimum: 1, default: 2 }),
+      /** Addresses or CIDRs whose X-Forwarded-For is believed. */
+      trustedProxies: Type.Array(Type.String(), { default: [] }),
+      corsOrigins: Type.Array(Type.String(), { default: ['*'] }),
+    },
+    { default: {} },
+  ),
+  loader: Type.Object(
+    {
+      consumer: Type.String({ default: 'loader', pattern: '^[A-Za-z0-9_-]+$' }),
+      healthPort: port(8081),
+      healthHost: Type.String({ default: '0.0.0.0' }),
+      batchMaxEvents: Type.Integer({ minimum: 1, default: 10000 }),
+      batchMaxBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
+      batchMaxAgeMs: Type.Integer({ minimum: 10, default: 1000 }),
+      ackWaitSeconds: Type.Integer({ minimum: 5, default: 300 }),
+      maxDeliver: Type.Integer({ minimum: 2, default: 20 }),
+      /** Enrichments to run, in order (names of built-ins or module paths). */
+      enrichments: Type.Array(Type.String(), { default: [] }),
+    },
+    { default: {} },
+  ),
+  s3: Type.Object(
+    {
+      bucket: Type.String({ default: 'eventpipe' }),
+      prefix: Type.String({ default: '', description: 'key prefix inside the bucket' }),
+      region: Type.String({ default: 'us-east-1' }),
+      endpoint: Type.Optional(Type.String({ description: 'S3-compatible endpoint URL (MinIO, s3rver)' })),
+      forcePathStyle: Type.Boolean({ default: false }),
+      accessKeyId: Type.Optional(Type.String()),
+      secretAccessKey: Type.Optional(Type.String()),
+    },
+    { default: {} },
+  ),
+  warehouse: Type.Object(
+    {
+      kind: Type.Union([Type.Literal('postgres'), Type.Literal('redshift')], { default: 'postgres' }),
+      url: Type.Optional(Type.String({ description: 'postgres://user:pass@host:port/db' })),
+      /** Redshift COPY credentials: an IAM role ARN, or access keys. */
+      iamRole: Type.Optional(Type.String()),
+      /** Schema holding loads, migrations and dead letters. */
+      metaSchema: Type.String({ default: '_eventpipe', pattern: '^[a-z_][a-z0-9_]*$' }),
+    },
+    { default: {} },
+  ),
+});
+
+export type Config = Static<typeof ConfigSchema>;

@@ -1,0 +1,94 @@
+/**
+ * A real `nats-server -js` on a loopback port with its own store dir, for one test suite.
+ * `stop()` then `start()` again keeps the port and the stored stream, to test outages.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { ensureDebianPackage } from './binaries.js';
+
+export interface NatsServer {
+  url: string;
+  port: number;
+  storeDir: string;
+  /** Stops the server (SIGTERM, or SIGKILL with `{ kill: true }`); the store dir is kept. */
+  stop(options?: { kill?: boolean }): Promise<void>;
+  /** Starts it again on the same port and store dir. */
+  start(): Promise<void>;
+  /** Stops it and removes the store dir. */
+  dispose(): Promise<void>;
+}
+
+export function natsServerBinary(): string {
+  return ensureDebianPackage('nats-server', 'nats-server');
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function waitForReady(child: ChildProcess, what: string, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`${what} not ready after ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Server is ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stderr?.on('data', onData);
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+}
+
+export async function startNats(): Promise<NatsServer> {
+  const binary = natsServerBinary();
+  const storeDir = mkdtempSync(join(tmpdir(), 'eventpipe-nats-'));
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+
+  const start = async () => {
+    child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await waitForReady(child, `nats-server on port ${port}`);
+  };
+
+  const stop = async ({ kill = false } = {}) => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill(kill ? 'SIGKILL' : 'SIGTERM');
+    await exited;
+  };
+
+  await start();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    start,
+    stop,
+    dispose: async () => {
+      await stop();
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}
