@@ -57,7 +57,8 @@ function parseValue(raw: string, schema: TSchema, variable: string): unknown {
   const kind = schema[Kind];
   if (kind === 'Integer' || kind === 'Number') {
     const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`${variable}: "${raw}" is not a number`);
+    if (raw.trim() === '' || !Number.isFinite(n))
+      throw new ConfigError(`${variable}: "${raw}" is not a number`);
     return n;
   }
   if (kind === 'Boolean') {
@@ -103,7 +104,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: obje
     const first = errors[0]!;
     const path = first.path.split('/').filter(Boolean);
     const variable = path[0] === 'sources' ? envName(['sources']) : envName(path);
-    throw new ConfigError(`${variable} (${path.join('.')}): ${first.message}, got ${JSON.stringify(first.value)}`);
+    throw new ConfigError(
+      `${variable} (${path.join('.')}): ${first.message}, got ${JSON.stringify(first.value)}`,
+    );
   }
   assertUniqueWriteKeys(config.sources);
   return config;
@@ -115,7 +118,9 @@ function assertUniqueWriteKeys(sources: Source[]): void {
     for (const key of source.writeKeys) {
       const other = seen.get(key);
       if (other !== undefined) {
-        throw new ConfigError(`${envName(['sources'])}: a write key is shared by sources ${other} and ${source.id}`);
+        throw new ConfigError(
+          `${envName(['sources'])}: a write key is shared by sources ${other} and ${source.id}`,
+        );
       }
       seen.set(key, source.id);
     }

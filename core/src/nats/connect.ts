@@ -6,7 +6,11 @@ import type { Logger } from '../logger.js';
  * Connects with unlimited reconnects: a collector or loader outlives NATS restarts and answers
  * 503 / pauses consuming while the server is away, instead of exiting.
  */
-export async function connectNats(config: Config['nats'], log: Logger, name: string): Promise<NatsConnection> {
+export async function connectNats(
+  config: Config['nats'],
+  log: Logger,
+  name: string,
+): Promise<NatsConnection> {
   const nc = await connect({
     servers: config.url.split(',').map((s) => s.trim()),
     name,
@@ -20,7 +24,10 @@ export async function connectNats(config: Config['nats'], log: Logger, name: str
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'error') {
-        log.warn({ nats: status.type, server: 'server' in status ? status.server : undefined }, 'nats connection');
+        log.warn(
+          { nats: status.type, server: 'server' in status ? status.server : undefined },
+          'nats connection',
+        );
       }
     }
   })();

@@ -16,7 +16,13 @@ function isExecutable(path: string): boolean {
 }
 
 export function findBinary(name: string, extraDirs: string[] = []): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin', ...extraDirs];
+  const dirs = [
+    ...(process.env.PATH ?? '').split(delimiter),
+    '/usr/sbin',
+    '/usr/local/sbin',
+    '/sbin',
+    ...extraDirs,
+  ];
   return dirs.map((dir) => join(dir, name)).find(isExecutable);
 }
 
@@ -26,7 +32,9 @@ export function ensureDebianPackage(binary: string, debianPackage: string, extra
   const found = findBinary(binary, extraDirs);
   if (found) return found;
   if (process.getuid?.() !== 0) {
-    throw new Error(`${binary} not found on PATH or in /usr/sbin: install it with "sudo apt-get install -y ${debianPackage}"`);
+    throw new Error(
+      `${binary} not found on PATH or in /usr/sbin: install it with "sudo apt-get install -y ${debianPackage}"`,
+    );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (!aptUpdated) {

@@ -1,0 +1,59 @@
+/**
+ * What the transform step produces and the load step consumes: rows per warehouse table, with the
+ * columns (and their inferred types) that the rows need. Pure data, no I/O.
+ */
+import type { Envelope } from '@eventpipe/core';
+
+/** Warehouse-neutral column types; each dialect maps them to its own SQL types. */
+export type ColumnType = 'boolean' | 'bigint' | 'double' | 'timestamp' | 'text' | 'json';
+
+export interface Column {
+  name: string;
+  type: ColumnType;
+  /** Longest UTF-8 byte length of a text value in this batch (Redshift sizes VARCHAR by it). */
+  maxBytes?: number;
+}
+
+/** Column name → value. Values are JS scalars, ISO strings for timestamps, objects/arrays for json. */
+export type Row = Record<string, unknown>;
+
+export interface TableBatch {
+  table: string;
+  /**
+   * `append`: insert rows whose `id` is not in the table yet (every event table).
+   * `latest`: upsert by `id`, the row with the newest `received_at` wins (`users`).
+   */
+  mode: 'append' | 'latest';
+  /** Union of the columns of all rows, in a stable order (common columns first). */
+  columns: Column[];
+  rows: Row[];
+}
+
+/** Everything one source contributes to a batch, in the warehouse schema named after the source. */
+export interface SourceBatch {
+  sourceId: string;
+  schema: string;
+  tables: TableBatch[];
+}
+
+/** An envelope with the fields the enrichments computed for it (flat, already column names). */
+export interface EnrichedEvent {
+  envelope: Envelope;
+  /** e.g. `context_user_agent_browser_name`; a key that equals a raw column overrides it (IP anonymisation). */
+  enriched?: Record<string, unknown>;
+  /** Names of the enrichments that threw on this event; loaded as the `_enrichment_errors` column. */
+  enrichmentErrors?: string[];
+}
+
+/** What differs between warehouses for naming and typing. */
+export interface DialectRules {
+  name: 'postgres' | 'redshift';
+  /** PostgreSQL 63, Redshift 127 (UTF-8 bytes). */
+  maxIdentifierBytes: number;
+  /** Redshift 1,600; PostgreSQL 1,600 too. */
+  maxColumns: number;
+  /** Can an existing column of type `from` be altered to `to` in place? */
+  canWiden(from: ColumnType, to: ColumnType): boolean;
+  /** Largest text value in bytes a column can hold (Redshift VARCHAR 65535); undefined = no limit. */
+  maxTextBytes?: number;
+}
