@@ -6,7 +6,16 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const unitOnly = process.argv.includes('--unit');
-const packages = ['core', 'collector', 'loader', 'operator', 'cli', 'bench', ...(unitOnly ? [] : ['test'])];
+const packages = [
+  'core',
+  'local',
+  'collector',
+  'loader',
+  'operator',
+  'cli',
+  'bench',
+  ...(unitOnly ? [] : ['test']),
+];
 
 function findTests(dir) {
   let entries;

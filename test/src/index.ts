@@ -1,1 +1,2 @@
-export * from './harness/index.js';
+// Test helpers shared by the integration suites; the servers themselves come from @eventpipe/local.
+export {};

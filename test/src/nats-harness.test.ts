@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { startNats } from './harness/index.js';
+import { startNats } from '@eventpipe/local';
 
 test('harness starts a JetStream nats-server that keeps its stream across a restart', async () => {
   const nats = await startNats();

@@ -1,9 +1,9 @@
 /**
- * A real `nats-server -js` on a loopback port with its own store dir, for one test suite.
- * `stop()` then `start()` again keeps the port and the stored stream, to test outages.
+ * A real `nats-server -js` on a loopback port with its own store dir: a temp dir for a test suite, or
+ * a kept dir for `eventpipe dev`. `stop()` then `start()` again keeps the port and the stored stream.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -17,7 +17,7 @@ export interface NatsServer {
   stop(options?: { kill?: boolean }): Promise<void>;
   /** Starts it again on the same port and store dir. */
   start(): Promise<void>;
-  /** Stops it and removes the store dir. */
+  /** Stops it and removes the store dir when it was a temp dir. */
   dispose(): Promise<void>;
 }
 
@@ -60,10 +60,18 @@ function waitForReady(child: ChildProcess, what: string, timeoutMs = 10_000): Pr
   });
 }
 
-export async function startNats(): Promise<NatsServer> {
+export interface NatsOptions {
+  /** Keep the JetStream store here (created if missing); default: a temp dir removed by dispose(). */
+  storeDir?: string;
+  /** Default: a free loopback port. */
+  port?: number;
+}
+
+export async function startNats(options: NatsOptions = {}): Promise<NatsServer> {
   const binary = natsServerBinary();
-  const storeDir = mkdtempSync(join(tmpdir(), 'eventpipe-nats-'));
-  const port = await freePort();
+  const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'eventpipe-nats-'));
+  if (options.storeDir) mkdirSync(storeDir, { recursive: true });
+  const port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
 
   const start = async () => {
@@ -91,7 +99,7 @@ export async function startNats(): Promise<NatsServer> {
     stop,
     dispose: async () => {
       await stop();
-      rmSync(storeDir, { recursive: true, force: true });
+      if (!options.storeDir) rmSync(storeDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,2 +1,0 @@
-export { startNats, freePort, natsServerBinary, type NatsServer } from './nats.js';
-export { findBinary, ensureDebianPackage } from './binaries.js';
