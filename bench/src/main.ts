@@ -1,0 +1,54 @@
+/**
+ * `npm run bench`: every path of eventpipe against its ceiling, measured in the same run on the same
+ * machine. Writes bench/results/latest.json and latest.md.
+ *
+ *   npm run bench                    all scenarios (~4 minutes on 2 cores)
+ *   npm run bench -- --quick         short runs, for checking the benchmark itself
+ *   npm run bench -- --only collector,enrich
+ */
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { describeMachine } from './machine.js';
+import { writeResults, type Measurement } from './results.js';
+import { benchCollector } from './scenarios/collector.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    out: { type: 'string', default: fileURLToPath(new URL('../results', import.meta.url)) },
+  },
+});
+
+const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+const durationSeconds = values.quick ? 3 : 10;
+
+const scenarios: Record<string, () => Promise<Measurement[]>> = {
+  collector: () => benchCollector({ durationSeconds, connections: 20, log }),
+};
+
+const selected = values.only ? values.only.split(',').map((s) => s.trim()) : Object.keys(scenarios);
+const unknown = selected.filter((name) => !(name in scenarios));
+if (unknown.length > 0) {
+  console.error(`unknown scenario(s): ${unknown.join(', ')}; known: ${Object.keys(scenarios).join(', ')}`);
+  process.exit(2);
+}
+
+const results: Measurement[] = [];
+for (const name of selected) {
+  log(`scenario ${name}`);
+  results.push(...(await scenarios[name]!()));
+}
+
+console.table(
+  results.map((r) => ({
+    name: r.name,
+    value: r.value,
+    unit: r.unit,
+    ceiling: r.ceiling ? `${r.ceiling.value} (${r.ceiling.name})` : '',
+    ratio: r.ratio ?? '',
+    target: r.target ? `${r.target.met ? 'met' : 'MISSED'} ${r.target.text}` : '',
+  })),
+);
+const written = writeResults(values.out!, describeMachine(), results);
+log(`wrote ${written.json} and ${written.md}`);

@@ -1,0 +1,55 @@
+/**
+ * Components run as child processes, as in production, so their CPU and memory are their own and
+ * their peak RSS can be read from the kernel (VmHWM).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const cliPath = fileURLToPath(new URL('../../cli/bin/eventpipe.js', import.meta.url));
+
+export interface Child {
+  process: ChildProcess;
+  /** Peak resident set size so far, in MB. */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+export function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+/** Starts a node script (or `eventpipe <command>` when `script` is omitted) with the given env. */
+export function startChild(args: string[], env: Record<string, string>, script: string = cliPath): Child {
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { ...process.env, EVENTPIPE_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return {
+    process: child,
+    peakRssMb: () => peakRssMb(child.pid!),
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Polls an HTTP URL until it answers 2xx, or fails after the timeout. */
+export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not become ready within ${timeoutMs} ms`);
+}

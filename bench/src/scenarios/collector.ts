@@ -1,0 +1,128 @@
+/**
+ * collector.single, collector.batch and collector.rss, each beside its ceiling:
+ * bare fastify for the single path, raw JetStream publish for the batch path.
+ */
+import { fileURLToPath } from 'node:url';
+import { startNats, freePort } from '@eventpipe/local';
+import { benchEvent } from '../event.js';
+import { runHttpLoad, type HttpLoadResult } from '../http-load.js';
+import { startChild, waitForHttp } from '../processes.js';
+import { rawPublishRate } from '../ceilings/raw-publish.js';
+import { measurement, round, type Measurement } from '../results.js';
+
+const WRITE_KEY = 'bench-write-key';
+const BATCH_SIZE = 100;
+const bareFastify = fileURLToPath(new URL('../ceilings/bare-fastify.js', import.meta.url));
+
+export interface CollectorBenchOptions {
+  durationSeconds: number;
+  connections: number;
+  log: (line: string) => void;
+}
+
+const headers = {
+  'content-type': 'application/json',
+  authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`,
+};
+
+function describe(load: HttpLoadResult): string {
+  return `p99 ${round(load.latencyP99Ms, 1)} ms, non-2xx ${load.non2xx}, errors ${load.errors}, load generator CPU ${Math.round(load.loadGeneratorCpuShare * 100)}%`;
+}
+
+export async function benchCollector(options: CollectorBenchOptions): Promise<Measurement[]> {
+  const nats = await startNats();
+  const runId = `c${Date.now()}`;
+  const singleBody = () => JSON.stringify(benchEvent(runId));
+  const batchBody = () =>
+    JSON.stringify({
+      batch: Array.from({ length: BATCH_SIZE }, () => benchEvent(runId)),
+      sentAt: new Date().toISOString(),
+    });
+  try {
+    options.log('ceiling: bare fastify, POST /v1/track');
+    const barePort = await freePort();
+    const bare = startChild([String(barePort)], {}, bareFastify);
+    await waitForHttp(`http://127.0.0.1:${barePort}/health/ready`);
+    const bareLoad = await runHttpLoad({
+      url: `http://127.0.0.1:${barePort}/v1/track`,
+      headers,
+      body: singleBody,
+      connections: options.connections,
+      durationSeconds: options.durationSeconds,
+    });
+    await bare.stop();
+
+    const port = await freePort();
+    const collector = startChild(['collector'], {
+      EVENTPIPE_NATS_URL: nats.url,
+      EVENTPIPE_SOURCES: `bench:${WRITE_KEY}`,
+      EVENTPIPE_COLLECTOR_HOST: '127.0.0.1',
+      EVENTPIPE_COLLECTOR_PORT: String(port),
+    });
+    await waitForHttp(`http://127.0.0.1:${port}/health/ready`);
+
+    options.log('collector: POST /v1/track');
+    const single = await runHttpLoad({
+      url: `http://127.0.0.1:${port}/v1/track`,
+      headers,
+      body: singleBody,
+      connections: options.connections,
+      durationSeconds: options.durationSeconds,
+    });
+
+    options.log(`collector: POST /v1/batch (${BATCH_SIZE} events per request)`);
+    const batch = await runHttpLoad({
+      url: `http://127.0.0.1:${port}/v1/batch`,
+      headers,
+      body: batchBody,
+      connections: Math.max(2, Math.floor(options.connections / 4)),
+      durationSeconds: options.durationSeconds,
+    });
+    const collectorRss = collector.peakRssMb();
+    await collector.stop();
+
+    options.log('ceiling: raw JetStream publish of the same envelopes');
+    const payloads = Array.from(
+      { length: Math.min(200_000, Math.max(20_000, batch.requests * BATCH_SIZE)) },
+      () =>
+        JSON.stringify({
+          v: 1,
+          sourceId: 'bench',
+          type: 'track',
+          receivedAt: new Date().toISOString(),
+          event: benchEvent(runId),
+        }),
+    );
+    const rawRate = await rawPublishRate(nats.url, 'events.bench.track', payloads);
+
+    const batchEventsPerSecond = batch.requestsPerSecond * BATCH_SIZE;
+    return [
+      measurement(
+        'collector.single',
+        single.requestsPerSecond,
+        'events/s',
+        { name: 'bare fastify', value: round(bareLoad.requestsPerSecond, 1) },
+        {
+          target: { text: 'ratio ≥ 0.5', met: single.requestsPerSecond / bareLoad.requestsPerSecond >= 0.5 },
+          notes: describe(single),
+        },
+      ),
+      measurement(
+        'collector.batch',
+        batchEventsPerSecond,
+        'events/s',
+        { name: 'raw JetStream async publish', value: round(rawRate, 1) },
+        {
+          target: { text: 'ratio ≥ 0.5', met: batchEventsPerSecond / rawRate >= 0.5 },
+          notes: describe(batch),
+        },
+      ),
+      measurement('collector.rss', collectorRss, 'MB', null, {
+        target: { text: '≤ 200 MB', met: collectorRss <= 200 },
+        notes: 'peak RSS (VmHWM) of the collector process over the single and batch runs',
+      }),
+    ];
+  } finally {
+    await nats.dispose();
+  }
+}
