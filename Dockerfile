@@ -1,0 +1,26 @@
+# One image for every eventpipe process: `collector`, `loader`, `operator`… is the first argument.
+# Node 24 LTS; runs as a non-root user with a read-only root filesystem in mind (writes only to /tmp).
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
+COPY core/package.json core/
+COPY local/package.json local/
+COPY collector/package.json collector/
+COPY loader/package.json loader/
+COPY operator/package.json operator/
+COPY cli/package.json cli/
+COPY test/package.json test/
+COPY bench/package.json bench/
+# Scripts are skipped here: `prepare` builds, and the sources are not copied yet.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev --ignore-scripts && rm -rf test bench
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=root:root /app /app
+USER 10001:10001
+EXPOSE 8080 8081
+ENTRYPOINT ["node", "/app/cli/bin/eventpipe.js"]
+CMD ["--help"]
