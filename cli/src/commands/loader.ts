@@ -1,11 +1,63 @@
+import { ConfigError, createLogger, listSettings, loadConfig } from '@eventpipe/core';
+import { startLoader, type Checkpoint } from '@eventpipe/loader';
 import type { Command } from '../command.js';
 
-// Placeholder while the loader command is being built; replaced by its implementation.
+const SECTIONS = ['logLevel', 'nats.', 'loader.', 's3.', 'warehouse.'];
+
+const usage = `Usage: eventpipe loader
+
+Consumes events from NATS JetStream in batches, archives them raw in S3, loads them into the
+warehouse (one transaction per batch) and acks them only after COMMIT. SIGTERM or SIGINT stops it
+gracefully: the batch in flight finishes or is handed back unacked. See docs/loader.md.
+
+Settings (environment variables):
+${listSettings()
+  .filter((s) => SECTIONS.some((section) => s.path.startsWith(section)))
+  .map((s) => {
+    const fallback = s.schema.default === undefined ? '' : ` (default ${JSON.stringify(s.schema.default)})`;
+    return `  ${s.env}${fallback}`;
+  })
+  .join('\n')}
+
+EVENTPIPE_WAREHOUSE_URL is required.`;
+
+const CHECKPOINTS: readonly Checkpoint[] = ['after-stage', 'after-commit'];
+
+/** TEST ONLY: EVENTPIPE_TEST_CRASH_AT kills the loader with SIGKILL at a checkpoint (exactly-once tests). */
+function crashAt(env: NodeJS.ProcessEnv): Checkpoint | undefined {
+  const value = env.EVENTPIPE_TEST_CRASH_AT;
+  if (value === undefined || value === '') return undefined;
+  if (!(CHECKPOINTS as readonly string[]).includes(value)) {
+    throw new ConfigError(`EVENTPIPE_TEST_CRASH_AT: "${value}" is not one of ${CHECKPOINTS.join(', ')}`);
+  }
+  return value as Checkpoint;
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a second one ends the process at once. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', handler).off('SIGTERM', handler);
+      process.once('SIGINT', () => process.exit(130)).once('SIGTERM', () => process.exit(143));
+      resolve(signal);
+    };
+    process.on('SIGINT', handler).on('SIGTERM', handler);
+  });
+}
+
 export const loaderCommand: Command = {
   name: 'loader',
-  summary: '(in progress)',
-  usage: 'eventpipe loader',
+  summary: 'load events from JetStream into S3 and the warehouse, exactly once',
+  usage,
   run: async () => {
-    throw new Error('eventpipe loader is not built yet');
+    const config = loadConfig(process.env);
+    const crash = crashAt(process.env);
+    const log = createLogger('loader', config.logLevel);
+    const signal = untilSignal();
+    const loader = await startLoader(config, log, { crashAt: crash });
+    const received = await signal;
+    log.info({ signal: received }, 'stopping loader');
+    await loader.close();
+    return 0;
   },
 };

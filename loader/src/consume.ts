@@ -1,0 +1,133 @@
+/**
+ * The loader's side of JetStream: the durable pull consumer (created or checked at start-up, shared
+ * by every loader process of a group), the stream of messages it delivers, and their decoding into
+ * envelopes. Only features of nats-server 2.9 are used (one filter subject, no metadata).
+ */
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type ConsumerConfig,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import { isEventType, isNotFound, type Config, type Envelope, type Logger } from '@eventpipe/core';
+
+const NANOS_PER_SECOND = 1_000_000_000;
+
+/** The part of a JetStream message the loader uses (JsMsg satisfies it; unit tests fake it). */
+export interface Delivery {
+  /** Stream sequence. */
+  readonly seq: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly info: { readonly deliveryCount: number };
+  ack(): void;
+  nak(delayMs?: number): void;
+  working(): void;
+}
+
+/** The durable consumer's configuration, a pure function of the config (the operator uses it too). */
+export function desiredConsumerConfig(config: Config): Partial<ConsumerConfig> & { durable_name: string } {
+  return {
+    durable_name: config.loader.consumer,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: config.loader.ackWaitSeconds * NANOS_PER_SECOND,
+    max_deliver: config.loader.maxDeliver,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: `${config.nats.subjectPrefix}.>`,
+    // The server default (1,000) would cap every batch at 1,000 messages across all loaders;
+    // each loader bounds what it holds itself (one batch plus its pull buffer).
+    max_ack_pending: -1,
+  };
+}
+
+/**
+ * Creates the consumer, or brings an existing one to the configured settings. When the stream is
+ * managed elsewhere (`nats.manageStream=false`, the operator on Kubernetes) it only checks that the
+ * consumer exists, and says which one is missing.
+ */
+export async function ensureConsumer(jsm: JetStreamManager, config: Config, log: Logger): Promise<void> {
+  const desired = desiredConsumerConfig(config);
+  const { stream } = config.nats;
+  try {
+    await jsm.consumers.info(stream, desired.durable_name);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    if (!config.nats.manageStream) {
+      throw new Error(
+        `JetStream consumer "${desired.durable_name}" on stream "${stream}" does not exist, and ` +
+          'EVENTPIPE_NATS_MANAGE_STREAM=false says it is managed elsewhere: create it, or set ' +
+          'EVENTPIPE_LOADER_CONSUMER to an existing one',
+      );
+    }
+    await jsm.consumers.add(stream, desired);
+    log.info({ stream, consumer: desired.durable_name }, 'created JetStream consumer');
+    return;
+  }
+  if (config.nats.manageStream) {
+    const { ack_wait, max_deliver, max_ack_pending } = desired;
+    await jsm.consumers.update(stream, desired.durable_name, { ack_wait, max_deliver, max_ack_pending });
+  }
+}
+
+/** Largest pull buffer per loader: enough to fill batches quickly, small enough to hand back fast. */
+const MAX_BUFFERED_MESSAGES = 1000;
+
+/** Starts pulling; the returned messages iterate until `close()`, buffering at most one pull. */
+export async function consumeMessages(
+  js: JetStreamClient,
+  config: Config,
+  log: Logger,
+): Promise<ConsumerMessages> {
+  const consumer = await js.consumers.get(config.nats.stream, config.loader.consumer);
+  const messages = await consumer.consume({
+    max_messages: Math.min(config.loader.batchMaxEvents, MAX_BUFFERED_MESSAGES),
+    expires: 30_000,
+  });
+  void (async () => {
+    for await (const status of messages.status()) {
+      if (status.type === 'heartbeats_missed' || status.type === 'consumer_deleted') {
+        log.warn({ nats: status }, 'JetStream consumer status');
+      }
+    }
+  })();
+  return messages;
+}
+
+export type Decoded = { ok: true; envelope: Envelope } | { ok: false; reason: string };
+
+/**
+ * Decodes one message into an envelope, checking the fields every later step relies on. A message
+ * that fails goes to the dead letters with this reason; it is never dropped.
+ */
+export function decodeEnvelope(data: Uint8Array): Decoded {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+  } catch (error) {
+    return { ok: false, reason: `not JSON: ${(error as Error).message}` };
+  }
+  const problem = envelopeProblem(value);
+  return problem
+    ? { ok: false, reason: `not an envelope: ${problem}` }
+    : { ok: true, envelope: value as Envelope };
+}
+
+function envelopeProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
+  const e = value as Record<string, unknown>;
+  if (e.v !== 1) return `unknown version ${JSON.stringify(e.v)}`;
+  for (const field of ['sourceId', 'messageId', 'receivedAt'] as const) {
+    if (typeof e[field] !== 'string' || e[field] === '') return `${field} missing`;
+  }
+  if (Number.isNaN(Date.parse(e.receivedAt as string))) return 'receivedAt is not a date';
+  if (!isEventType(e.type)) return `unknown type ${JSON.stringify(e.type)}`;
+  if (typeof e.event !== 'object' || e.event === null || Array.isArray(e.event)) return 'event missing';
+  return undefined;
+}
+
+/** `events.<sourceId>.<type>` → sourceId, for messages whose body cannot say it. */
+export function sourceOfSubject(subject: string): string {
+  return subject.split('.')[1] ?? 'unknown';
+}

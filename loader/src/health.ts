@@ -1,0 +1,71 @@
+/**
+ * The loader's HTTP side: `/health/live` (the batch loop runs), `/health/ready` (started, not
+ * shutting down, and the last batch attempt did not fail) and `/metrics` (Prometheus). The loader
+ * takes no traffic, so readiness is for operators and dashboards: it does not gate anything.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+export interface HealthState {
+  /** Why the loader can no longer work (restart it), or undefined while it can. */
+  notLive(): string | undefined;
+  /** Why the loader is not ready, or undefined when it is. */
+  notReady(): string | undefined;
+}
+
+export interface HealthServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startHealthServer(
+  host: string,
+  port: number,
+  state: HealthState,
+  registry: Registry,
+): Promise<HealthServer> {
+  const server: Server = createServer((request, response) => {
+    const reply = (status: number, body: string, type = 'application/json') => {
+      response.writeHead(status, { 'content-type': type }).end(body);
+    };
+    const path = (request.url ?? '/').split('?')[0];
+    if (request.method !== 'GET') return reply(405, JSON.stringify({ error: 'only GET is supported' }));
+    switch (path) {
+      case '/health/live': {
+        const reason = state.notLive();
+        return reason === undefined
+          ? reply(200, JSON.stringify({ status: 'live' }))
+          : reply(503, JSON.stringify({ status: 'dead', reason }));
+      }
+      case '/health/ready': {
+        const reason = state.notReady();
+        return reason === undefined
+          ? reply(200, JSON.stringify({ status: 'ready' }))
+          : reply(503, JSON.stringify({ status: 'not ready', reason }));
+      }
+      case '/metrics':
+        return void registry.metrics().then(
+          (text) => reply(200, text, registry.contentType),
+          (error: Error) => reply(500, JSON.stringify({ error: `metrics failed: ${error.message}` })),
+        );
+      default:
+        return reply(
+          404,
+          JSON.stringify({ error: `no route ${path}: try /health/live, /health/ready, /metrics` }),
+        );
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

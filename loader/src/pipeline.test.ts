@@ -1,0 +1,228 @@
+/**
+ * The runner's decisions (retry, split, dead-letter, ack, abandon) with in-memory stand-ins for the
+ * warehouse and S3; the real servers are exercised by test/src/loader and test/src/e2e.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLogger, type Envelope } from '@eventpipe/core';
+import { makeBatch } from './batch.js';
+import type { Delivery } from './consume.js';
+import { backoffDelay, createPipeline, decide, halves, StepFailure, type PipelineDeps } from './pipeline.js';
+import { createLoaderMetrics } from './pipeline-metrics.js';
+import type { DeadLetter, LoadBatch, LoadResult, Warehouse } from './load/warehouse.js';
+import type { EnrichedEvent, SourceBatch } from './transform/types.js';
+
+class Rejected extends Error {}
+const isPermanent = (error: unknown) => error instanceof Rejected;
+
+test('decide: only permanent failures split, a single permanent failure is dead-lettered', () => {
+  const load = (cause: unknown) => new StepFailure('load', cause);
+  assert.equal(decide(load(new Error('connection refused')), 10, isPermanent), 'retry');
+  assert.equal(decide(load(new Rejected('invalid input')), 10, isPermanent), 'split');
+  assert.equal(decide(load(new Rejected('invalid input')), 1, isPermanent), 'dead-letter');
+  assert.equal(decide(new StepFailure('transform', new TypeError('bug')), 2, isPermanent), 'split');
+  assert.equal(decide(new StepFailure('enrich', new TypeError('bug')), 1, isPermanent), 'dead-letter');
+  assert.equal(decide(new StepFailure('stage-rows', new Rejected('s3')), 10, isPermanent), 'retry');
+  assert.equal(decide(new Error('anything else'), 10, isPermanent), 'retry');
+});
+
+test('backoff doubles from the base, is capped, and jitters within ±20 %', () => {
+  const policy = { baseMs: 100, maxMs: 1000 };
+  const mid = () => 0.5;
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 10].map((a) => backoffDelay(a, policy, mid)),
+    [100, 200, 400, 800, 1000, 1000],
+  );
+  assert.equal(
+    backoffDelay(1, policy, () => 0),
+    80,
+  );
+  assert.equal(
+    backoffDelay(1, policy, () => 1),
+    120,
+  );
+});
+
+test('halves split in stream order', () => {
+  assert.deepEqual(halves([1, 2, 3, 4, 5]), [
+    [1, 2, 3],
+    [4, 5],
+  ]);
+});
+
+function envelope(messageId: string): Envelope {
+  return {
+    v: 1,
+    sourceId: 'web',
+    type: 'track',
+    messageId,
+    receivedAt: '2024-05-01T10:20:30.000Z',
+    event: { type: 'track', event: 'Clicked', messageId },
+  };
+}
+
+function delivery(seq: number, body: string | Envelope) {
+  const calls: string[] = [];
+  const d: Delivery & { calls: string[] } = {
+    seq,
+    subject: 'events.web.track',
+    data: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+    info: { deliveryCount: 1 },
+    calls,
+    ack: () => calls.push('ack'),
+    nak: () => calls.push('nak'),
+    working: () => calls.push('working'),
+  };
+  return d;
+}
+
+/** A warehouse that keeps ids in memory, rejects ids starting with "poison", and can be "down". */
+class MemoryWarehouse implements Warehouse {
+  readonly rules = {
+    name: 'postgres' as const,
+    maxIdentifierBytes: 63,
+    maxColumns: 1600,
+    canWiden: () => true,
+  };
+  readonly ids: string[] = [];
+  readonly batches = new Set<string>();
+  readonly deadLetters: DeadLetter[] = [];
+  loads = 0;
+  downFor = 0;
+  async init() {}
+  async load(batch: LoadBatch): Promise<LoadResult> {
+    this.loads++;
+    if (this.downFor > 0) {
+      this.downFor--;
+      throw new Error('connect ECONNREFUSED');
+    }
+    const ids = batch.sources.flatMap((s) => s.tables.flatMap((t) => t.rows.map((r) => String(r.id))));
+    if (ids.some((id) => id.startsWith('poison'))) throw new Rejected('invalid input syntax');
+    if (this.batches.has(batch.batchId)) return { alreadyLoaded: true, rowsByTable: {}, migrations: [] };
+    this.batches.add(batch.batchId);
+    this.ids.push(...ids);
+    return { alreadyLoaded: false, rowsByTable: { 'web.tracks': ids.length }, migrations: [] };
+  }
+  async deadLetter(entries: DeadLetter[]) {
+    this.deadLetters.push(...entries);
+  }
+  async close() {}
+}
+
+function transform(events: EnrichedEvent[]): SourceBatch[] {
+  const rows = events.map((e) => ({ id: e.envelope.messageId }));
+  return [
+    {
+      sourceId: 'web',
+      schema: 'web',
+      tables: [{ table: 'tracks', mode: 'append', columns: [{ name: 'id', type: 'text' }], rows }],
+    },
+  ];
+}
+
+function setup() {
+  const warehouse = new MemoryWarehouse();
+  const staged: string[] = [];
+  const checkpoints: string[] = [];
+  const deps: PipelineDeps = {
+    log: createLogger('test', 'silent'),
+    warehouse,
+    stager: {
+      stageRaw: async (id, groups) => {
+        staged.push(...groups.map((g) => `raw:${id}:${g.lines.length}`));
+        return [];
+      },
+      stageRows: async (id) => {
+        staged.push(`rows:${id}`);
+        return {};
+      },
+    },
+    enrich: (envelopes) => envelopes.map((e) => ({ envelope: e })),
+    transform,
+    isPermanentLoadError: isPermanent,
+    flush: async () => {},
+    metrics: createLoaderMetrics(async () => 0),
+    retry: { baseMs: 5, maxMs: 20 },
+    maxDeliver: 5,
+    keepAliveMs: 5,
+    checkpoint: (at) => checkpoints.push(at),
+  };
+  return { warehouse, staged, checkpoints, pipeline: createPipeline(deps) };
+}
+
+test('a clean batch is staged raw, loaded once, then acked', async () => {
+  const { warehouse, staged, checkpoints, pipeline } = setup();
+  const deliveries = [1, 2, 3].map((seq) => delivery(seq, envelope(`m${seq}`)));
+  const batch = makeBatch(deliveries);
+  assert.equal(await pipeline.process(batch, new AbortController().signal), 'loaded');
+  assert.deepEqual(warehouse.ids, ['m1', 'm2', 'm3']);
+  assert.deepEqual(staged, [`raw:${batch.id}:3`, `rows:${batch.id}`]);
+  assert.deepEqual(checkpoints, ['after-stage', 'after-commit']);
+  for (const d of deliveries)
+    assert.deepEqual(
+      d.calls.filter((c) => c !== 'working'),
+      ['ack'],
+    );
+});
+
+test('poison messages are isolated by splitting: the rest loads, they are dead-lettered, all acked', async () => {
+  const { warehouse, pipeline } = setup();
+  const ids = Array.from({ length: 16 }, (_, i) => (i === 5 || i === 12 ? `poison${i}` : `m${i}`));
+  const deliveries = ids.map((id, i) => delivery(i + 1, envelope(id)));
+  assert.equal(await pipeline.process(makeBatch(deliveries), new AbortController().signal), 'loaded');
+  assert.deepEqual([...warehouse.ids].sort(), ids.filter((id) => !id.startsWith('poison')).sort());
+  assert.deepEqual(
+    warehouse.deadLetters.map((d) => [d.messageId, d.streamSequence]),
+    [
+      ['poison5', 6],
+      ['poison12', 13],
+    ],
+  );
+  assert.match(warehouse.deadLetters[0]!.reason, /^load: invalid input syntax/);
+  assert.ok(warehouse.loads <= 2 * 2 * Math.log2(16) + 1, `bisect took ${warehouse.loads} loads`);
+  for (const d of deliveries) assert.ok(d.calls.includes('ack'));
+});
+
+test('a transient failure retries the whole batch with backoff and acks only after it loads', async () => {
+  const { warehouse, pipeline } = setup();
+  warehouse.downFor = 3;
+  const deliveries = [delivery(1, envelope('m1')), delivery(2, envelope('m2'))];
+  assert.equal(await pipeline.process(makeBatch(deliveries), new AbortController().signal), 'loaded');
+  assert.equal(warehouse.loads, 4);
+  assert.deepEqual(warehouse.ids, ['m1', 'm2']);
+  assert.equal(deliveries[0]!.calls.filter((c) => c === 'ack').length, 1);
+  assert.ok(deliveries[0]!.calls.includes('working'), 'ack deadline extended while retrying');
+});
+
+test('shutdown while the warehouse is down abandons the batch unacked (nak), nothing loaded', async () => {
+  const { warehouse, pipeline } = setup();
+  warehouse.downFor = Infinity;
+  const deliveries = [delivery(1, envelope('m1'))];
+  const stop = new AbortController();
+  setTimeout(() => stop.abort(), 50);
+  assert.equal(await pipeline.process(makeBatch(deliveries), stop.signal), 'abandoned');
+  assert.deepEqual(warehouse.ids, []);
+  assert.ok(!deliveries[0]!.calls.includes('ack'));
+  assert.ok(deliveries[0]!.calls.includes('nak'));
+});
+
+test('a message that is not an envelope is dead-lettered with the reason, never dropped', async () => {
+  const { warehouse, pipeline } = setup();
+  const deliveries = [
+    delivery(1, envelope('m1')),
+    delivery(2, 'not json{'),
+    delivery(3, '{"v":1,"sourceId":"web"}'),
+  ];
+  assert.equal(await pipeline.process(makeBatch(deliveries), new AbortController().signal), 'loaded');
+  assert.deepEqual(warehouse.ids, ['m1']);
+  assert.deepEqual(
+    warehouse.deadLetters.map((d) => [d.messageId, d.sourceId, d.envelope]),
+    [
+      ['nats-seq-2', 'web', 'not json{'],
+      ['nats-seq-3', 'web', { v: 1, sourceId: 'web' }],
+    ],
+  );
+  assert.match(warehouse.deadLetters[0]!.reason, /not JSON/);
+  assert.match(warehouse.deadLetters[1]!.reason, /not an envelope: messageId missing/);
+  for (const d of deliveries) assert.ok(d.calls.includes('ack'));
+});

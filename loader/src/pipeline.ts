@@ -1,0 +1,271 @@
+/**
+ * The per-batch runner: decode → stage raw → enrich → transform → stage rows → load → dead letters →
+ * ack. Every step is timed (log + histogram). Whether a failure is retried, split or dead-lettered
+ * is decided in one place, `decide()`:
+ *
+ * - transient (warehouse or S3 unreachable, serialization conflict, …): the whole batch is retried
+ *   with exponential backoff, nothing is acked, and `working()` keeps JetStream from redelivering it;
+ * - permanent (the warehouse rejects the data, or a pure step throws): the batch is split in halves
+ *   until the message(s) at fault stand alone; the rest loads, each poison message is stored as a
+ *   dead letter with the reason, and then the whole batch is acked.
+ *
+ * The ack comes only after COMMIT (or after the warehouse reports the batch as already loaded), so
+ * a crash anywhere before it means a redelivery, and the warehouse's merge makes that harmless.
+ */
+import type { Envelope, Logger } from '@eventpipe/core';
+import { ackAll, nakAll } from './ack.js';
+import { batchId, keepWorking, type Batch } from './batch.js';
+import { decodeEnvelope, type Delivery } from './consume.js';
+import { poisonDeadLetter, undecodableDeadLetter } from './deadletter.js';
+import type { LoaderMetrics, Step } from './pipeline-metrics.js';
+import { ndjsonLine, type RawGroup, type Stager } from './stage.js';
+import type { DeadLetter, Warehouse } from './load/warehouse.js';
+import type { DialectRules, EnrichedEvent, SourceBatch } from './transform/types.js';
+
+/** Test-only crash points (`EVENTPIPE_TEST_CRASH_AT`), see server.ts. */
+export type Checkpoint = 'after-stage' | 'after-commit';
+
+export interface RetryPolicy {
+  baseMs: number;
+  maxMs: number;
+}
+
+export interface PipelineDeps {
+  log: Logger;
+  warehouse: Warehouse;
+  stager: Pick<Stager, 'stageRaw' | 'stageRows'>;
+  /** The enrichment seam: envelopes in, the same events with their computed fields out. */
+  enrich(envelopes: Envelope[]): EnrichedEvent[] | Promise<EnrichedEvent[]>;
+  transform(events: EnrichedEvent[], rules: DialectRules): SourceBatch[];
+  /** The warehouse driver's verdict: will this load error happen again however often we retry? */
+  isPermanentLoadError(error: unknown): boolean;
+  /** Resolves once the acks have reached the server. */
+  flush(): Promise<void>;
+  metrics: LoaderMetrics;
+  retry: RetryPolicy;
+  /** The consumer's max_deliver: a batch abandoned at that delivery is not redelivered. */
+  maxDeliver: number;
+  /** How often `working()` is sent for the batch in flight (well under ack_wait). */
+  keepAliveMs: number;
+  checkpoint?(at: Checkpoint): void;
+  /** Told whether the last attempt failed (readiness reports it). */
+  onHealth?(failing: string | undefined): void;
+}
+
+/** A step failed: which one, and the error it threw. */
+export class StepFailure extends Error {
+  constructor(
+    readonly step: Step,
+    override readonly cause: unknown,
+  ) {
+    super(`${step}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'StepFailure';
+  }
+}
+
+export type Decision = 'retry' | 'split' | 'dead-letter';
+
+/**
+ * THE retry policy. Pure steps (enrich, transform) fail the same way every time, and so do the load
+ * errors the driver calls permanent: those are isolated by splitting. Everything else (S3, network,
+ * the warehouse being down, our own bugs in I/O code) is retried: waiting never loses data.
+ */
+export function decide(
+  failure: unknown,
+  events: number,
+  isPermanentLoadError: (error: unknown) => boolean,
+): Decision {
+  if (!(failure instanceof StepFailure)) return 'retry';
+  const permanent =
+    failure.step === 'enrich' ||
+    failure.step === 'transform' ||
+    (failure.step === 'load' && isPermanentLoadError(failure.cause));
+  if (!permanent) return 'retry';
+  return events > 1 ? 'split' : 'dead-letter';
+}
+
+/** Exponential backoff with ±20 % jitter, so loaders that failed together do not retry together. */
+export function backoffDelay(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  const exponential = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exponential * (0.8 + 0.4 * random()));
+}
+
+/** Halves in stream order: the split that finds k poison messages among n in O(k log n) loads. */
+export function halves<T>(items: readonly T[]): [T[], T[]] {
+  const middle = Math.ceil(items.length / 2);
+  return [items.slice(0, middle), items.slice(middle)];
+}
+
+interface Item {
+  delivery: Delivery;
+  envelope: Envelope;
+}
+
+/** Raw archive files: one per source, lines in stream order, named after the first envelope's hour. */
+export function rawGroups(items: readonly Item[]): RawGroup[] {
+  const groups = new Map<string, RawGroup>();
+  for (const { delivery, envelope } of items) {
+    let group = groups.get(envelope.sourceId);
+    if (!group) {
+      group = { sourceId: envelope.sourceId, receivedAt: envelope.receivedAt, lines: [] };
+      groups.set(envelope.sourceId, group);
+    }
+    group.lines.push(ndjsonLine(delivery.data));
+  }
+  return [...groups.values()];
+}
+
+export type Outcome = 'loaded' | 'abandoned';
+
+export interface Pipeline {
+  /** Loads and acks the batch, retrying as long as needed; abandons it (nak) once `signal` aborts. */
+  process(batch: Batch, signal: AbortSignal): Promise<Outcome>;
+}
+
+export function createPipeline(deps: PipelineDeps): Pipeline {
+  const { log, metrics, warehouse } = deps;
+
+  async function timed<T>(step: Step, context: object, run: () => T | Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await run();
+    } catch (error) {
+      throw new StepFailure(step, error);
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      metrics.stepSeconds.observe({ step }, seconds);
+      log.debug({ ...context, step, ms: Math.round(seconds * 1000) }, 'step done');
+    }
+  }
+
+  /** enrich → transform → stage rows → load; splits on permanent failures. Returns the dead letters. */
+  async function load(items: Item[], batch: Batch): Promise<DeadLetter[]> {
+    const sequences = items.map((i) => i.delivery.seq);
+    const id = batchId(sequences);
+    const context = { batch: batch.id, part: id === batch.id ? undefined : id, events: items.length };
+    try {
+      const enriched = await timed('enrich', context, () => deps.enrich(items.map((i) => i.envelope)));
+      const sources = await timed('transform', context, () => deps.transform(enriched, warehouse.rules));
+      const stagedFiles = await timed('stage-rows', context, () => deps.stager.stageRows(id, sources));
+      deps.checkpoint?.('after-stage');
+      const result = await timed('load', context, () =>
+        warehouse.load({
+          batchId: id,
+          firstSequence: sequences[0]!,
+          lastSequence: sequences[sequences.length - 1]!,
+          sources,
+          stagedFiles,
+        }),
+      );
+      for (const [table, rows] of Object.entries(result.rowsByTable)) metrics.rowsLoaded.inc({ table }, rows);
+      log.info(
+        {
+          ...context,
+          alreadyLoaded: result.alreadyLoaded,
+          rows: result.rowsByTable,
+          migrations: result.migrations.length,
+        },
+        result.alreadyLoaded ? 'batch was already loaded' : 'batch loaded',
+      );
+      return [];
+    } catch (error) {
+      const decision = decide(error, items.length, deps.isPermanentLoadError);
+      if (decision === 'retry') throw error;
+      const reason = (error as Error).message;
+      if (decision === 'dead-letter') {
+        const { delivery, envelope } = items[0]!;
+        log.warn({ ...context, seq: delivery.seq, messageId: envelope.messageId, reason }, 'poison message');
+        return [poisonDeadLetter(envelope, delivery.seq, reason)];
+      }
+      log.warn({ ...context, reason }, 'permanent failure: splitting the batch to isolate it');
+      const [left, right] = halves(items);
+      return [...(await load(left, batch)), ...(await load(right, batch))];
+    }
+  }
+
+  /** One attempt at the whole batch; throws when it should be retried. */
+  async function attempt(batch: Batch): Promise<void> {
+    const items: Item[] = [];
+    const deadLetters: DeadLetter[] = [];
+    for (const delivery of batch.deliveries) {
+      const decoded = decodeEnvelope(delivery.data);
+      if (decoded.ok) items.push({ delivery, envelope: decoded.envelope });
+      else deadLetters.push(undecodableDeadLetter(delivery, decoded.reason));
+    }
+    const context = { batch: batch.id, events: batch.deliveries.length };
+    if (items.length > 0) {
+      await timed('stage-raw', context, () => deps.stager.stageRaw(batch.id, rawGroups(items)));
+      deadLetters.push(...(await load(items, batch)));
+    }
+    if (deadLetters.length > 0) {
+      await timed('dead-letter', context, () => warehouse.deadLetter(deadLetters));
+      for (const d of deadLetters) metrics.deadLettered.inc({ source: d.sourceId });
+      log.warn({ ...context, deadLetters: deadLetters.length }, 'messages stored as dead letters');
+    }
+    deps.checkpoint?.('after-commit');
+    await timed('ack', context, () => ackAll(batch.deliveries, deps.flush));
+  }
+
+  /** Hands the batch back unacked (shutdown while it could not load). */
+  function abandon(batch: Batch): Outcome {
+    nakAll(batch.deliveries);
+    // At their last allowed delivery JetStream will not hand these out again: say so loudly, with
+    // the sequences, so they can be re-driven from the stream or the raw archive.
+    const final = batch.deliveries.filter((d) => d.info.deliveryCount >= deps.maxDeliver).map((d) => d.seq);
+    if (final.length > 0) log.error({ batch: batch.id, sequences: final }, 'abandoned at max_deliver');
+    log.warn({ batch: batch.id, events: batch.deliveries.length }, 'batch abandoned unacked');
+    return 'abandoned';
+  }
+
+  async function settle(batch: Batch, signal: AbortSignal): Promise<Outcome> {
+    for (let attempts = 1; !signal.aborted; attempts++) {
+      try {
+        await attempt(batch);
+        deps.onHealth?.(undefined);
+        return 'loaded';
+      } catch (error) {
+        const step = error instanceof StepFailure ? error.step : 'load';
+        const delayMs = backoffDelay(attempts, deps.retry);
+        metrics.retries.inc({ step });
+        deps.onHealth?.((error as Error).message);
+        log.warn({ batch: batch.id, attempts, delayMs, err: error }, 'batch failed, will retry');
+        await sleep(delayMs, signal);
+      }
+    }
+    return abandon(batch);
+  }
+
+  return {
+    async process(batch, signal) {
+      const started = performance.now();
+      metrics.batchEvents.observe(batch.deliveries.length);
+      metrics.batchBytes.observe(batch.bytes);
+      const stopWorking = keepWorking(batch.deliveries, deps.keepAliveMs);
+      try {
+        const outcome = await settle(batch, signal);
+        metrics.batches.inc({ outcome });
+        metrics.batchSeconds.observe({ outcome }, (performance.now() - started) / 1000);
+        return outcome;
+      } finally {
+        stopWorking();
+      }
+    },
+  };
+}
+
+/** Waits, or returns early when the signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

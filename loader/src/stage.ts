@@ -1,0 +1,135 @@
+/**
+ * Stages a batch in S3: the raw envelopes (the archive, source of truth for replays) and the rows
+ * per table (what Redshift COPYs from). Keys derive from the batch id, so a redelivered batch
+ * rewrites its own objects instead of adding copies.
+ *
+ *   raw/<source>/dt=YYYY-MM-DD/hh=HH/<batchId>.ndjson.gz    one envelope per line, as consumed
+ *   load/<source>/<table>/<batchId>.ndjson.gz               one row per line
+ */
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import { CreateBucketCommand, HeadBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Config, Logger } from '@eventpipe/core';
+import type { SourceBatch } from './transform/types.js';
+
+const gzip = promisify(gzipCallback);
+
+/** `''` → `''`, `a` and `a/` → `a/`. */
+function normalisePrefix(prefix: string): string {
+  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
+/** The archive key of a batch's envelopes from one source; the hour is the first envelope's (UTC). */
+export function rawKey(prefix: string, sourceId: string, receivedAt: string, batchId: string): string {
+  const at = new Date(receivedAt).toISOString();
+  return `${normalisePrefix(prefix)}raw/${sourceId}/dt=${at.slice(0, 10)}/hh=${at.slice(11, 13)}/${batchId}.ndjson.gz`;
+}
+
+export function loadKey(prefix: string, sourceId: string, table: string, batchId: string): string {
+  return `${normalisePrefix(prefix)}load/${sourceId}/${table}/${batchId}.ndjson.gz`;
+}
+
+/** One raw message per line: its bytes exactly as consumed, unless they hold a line break. */
+export function ndjsonLine(data: Uint8Array): string {
+  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  return text.includes('\n') ? JSON.stringify(JSON.parse(text)) : text;
+}
+
+export function s3ClientConfig(s3: Config['s3']): S3ClientConfig {
+  const credentials =
+    s3.accessKeyId && s3.secretAccessKey
+      ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }
+      : undefined; // the SDK's default chain: env, web identity (IRSA), instance profile
+  return {
+    region: s3.region,
+    endpoint: s3.endpoint,
+    forcePathStyle: s3.forcePathStyle,
+    credentials,
+    // S3-compatible servers (s3rver, some MinIO versions) mishandle the SDK's default streaming
+    // checksums: s3rver stores the aws-chunked framing inside the object. Only ask for checksums
+    // where the API requires them when talking to anything but AWS itself.
+    ...(s3.endpoint
+      ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
+      : {}),
+    // Fail a hung request so the pipeline's retry takes over instead of waiting forever.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+  };
+}
+
+export interface RawGroup {
+  sourceId: string;
+  /** receivedAt of the group's first envelope: it names the dt/hh partition. */
+  receivedAt: string;
+  lines: string[];
+}
+
+export interface Stager {
+  /** Creates the bucket when it is missing and S3 is an explicit endpoint (dev, tests). */
+  ensureBucket(): Promise<void>;
+  /** Archives the raw envelopes, one object per source. Returns the keys written. */
+  stageRaw(batchId: string, groups: RawGroup[]): Promise<string[]>;
+  /** Writes one rows file per table; returns the keys by `<schema>.<table>`. */
+  stageRows(batchId: string, sources: SourceBatch[]): Promise<Record<string, string>>;
+  close(): void;
+}
+
+/** Objects written at once per batch; more only queues sockets. */
+const UPLOAD_CONCURRENCY = 8;
+
+export function createStager(s3: Config['s3'], log: Logger): Stager {
+  const client = new S3Client(s3ClientConfig(s3));
+
+  const put = async (key: string, lines: string[]) => {
+    const body = await gzip(lines.join('\n') + '\n');
+    // lib-storage switches to a multipart upload for bodies above one part (5 MiB).
+    await new Upload({
+      client,
+      params: { Bucket: s3.bucket, Key: key, Body: body, ContentType: 'application/gzip' },
+    }).done();
+  };
+
+  const putAll = async (files: { key: string; lines: string[] }[]) => {
+    for (let i = 0; i < files.length; i += UPLOAD_CONCURRENCY) {
+      await Promise.all(files.slice(i, i + UPLOAD_CONCURRENCY).map((f) => put(f.key, f.lines)));
+    }
+  };
+
+  return {
+    async ensureBucket() {
+      if (!s3.endpoint) return;
+      try {
+        await client.send(new HeadBucketCommand({ Bucket: s3.bucket }));
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'NotFound') throw error;
+        await client.send(new CreateBucketCommand({ Bucket: s3.bucket }));
+        log.info({ bucket: s3.bucket, endpoint: s3.endpoint }, 'created S3 bucket');
+      }
+    },
+
+    async stageRaw(batchId, groups) {
+      const files = groups.map((g) => ({
+        key: rawKey(s3.prefix, g.sourceId, g.receivedAt, batchId),
+        lines: g.lines,
+      }));
+      await putAll(files);
+      return files.map((f) => f.key);
+    },
+
+    async stageRows(batchId, sources) {
+      const files = sources.flatMap((source) =>
+        source.tables.map((table) => ({
+          name: `${source.schema}.${table.table}`,
+          key: loadKey(s3.prefix, source.sourceId, table.table, batchId),
+          lines: table.rows.map((row) => JSON.stringify(row)),
+        })),
+      );
+      await putAll(files);
+      return Object.fromEntries(files.map((f) => [f.name, f.key]));
+    },
+
+    close() {
+      client.destroy();
+    },
+  };
+}
