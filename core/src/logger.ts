@@ -1,8 +1,17 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
-/** Structured JSON logs; `component` says which process wrote the line. */
-export function createLogger(component: string, level: string = 'info', options: LoggerOptions = {}): Logger {
-  return pino({ level, base: { component }, timestamp: pino.stdTimeFunctions.isoTime, ...options });
+/**
+ * Structured JSON logs; `component` says which process wrote the line. Written to stdout unless a
+ * `destination` is given (`eventpipe dev --json` keeps stdout for its one JSON line: logs go to stderr).
+ */
+export function createLogger(
+  component: string,
+  level: string = 'info',
+  options: LoggerOptions = {},
+  destination?: DestinationStream,
+): Logger {
+  const settings = { level, base: { component }, timestamp: pino.stdTimeFunctions.isoTime, ...options };
+  return destination ? pino(settings, destination) : pino(settings);
 }

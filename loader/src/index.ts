@@ -1,3 +1,30 @@
-export type * from './transform/types.js';
 export type * from './load/warehouse.js';
 export type * from './enrich/types.js';
+export { startLoader, type RunningLoader, type LoaderOptions } from './server.js';
+export {
+  createPipeline,
+  decide,
+  backoffDelay,
+  type Pipeline,
+  type PipelineDeps,
+  type Checkpoint,
+} from './pipeline.js';
+export { Batcher, batchId, makeBatch, type Batch, type BatchLimits } from './batch.js';
+export { desiredConsumerConfig, ensureConsumer, decodeEnvelope, type Delivery } from './consume.js';
+export { createStager, rawKey, loadKey, s3ClientConfig, type Stager } from './stage.js';
+export { runReplay, type ReplayHooks } from './replay/run.js';
+export type { ReplaySummary, ReplayRequest, ReplayProgress } from './replay/replay.js';
+export * from './transform/index.js';
+export * from './schema/index.js';
+export { createFlowWarehouse } from './load/flow.js';
+export type * from './load/dialect.js';
+export { createPostgresWarehouse, isPermanentLoadError, postgresDialect } from './load/postgres/index.js';
+export {
+  createRedshiftWarehouse,
+  createRedshiftStage,
+  isPermanentRedshiftError,
+  RedshiftLoadError,
+  explainCopyFailure,
+  redshiftSql,
+  type CopyJob,
+} from './load/redshift/index.js';

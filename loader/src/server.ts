@@ -14,6 +14,7 @@ import { createPipeline, type Checkpoint } from './pipeline.js';
 import { createLoaderMetrics } from './pipeline-metrics.js';
 import { createStager } from './stage.js';
 import { createPostgresWarehouse, isPermanentLoadError } from './load/postgres/index.js';
+import { createRedshiftWarehouse, isPermanentRedshiftError } from './load/redshift/index.js';
 import { transform } from './transform/index.js';
 import type { Warehouse } from './load/warehouse.js';
 import type { EnrichedEvent } from './transform/types.js';
@@ -40,10 +41,8 @@ export function createWarehouse(
   log: Logger,
 ): { warehouse: Warehouse; isPermanent: (e: unknown) => boolean } {
   requireSetting(config.warehouse.url, ['warehouse', 'url'], 'the loader needs a warehouse to load into');
-  if (config.warehouse.kind !== 'postgres') {
-    throw new Error(
-      `EVENTPIPE_WAREHOUSE_KIND=${config.warehouse.kind}: only postgres is wired into the loader yet`,
-    );
+  if (config.warehouse.kind === 'redshift') {
+    return { warehouse: createRedshiftWarehouse(config, log), isPermanent: isPermanentRedshiftError };
   }
   return { warehouse: createPostgresWarehouse(config.warehouse, log), isPermanent: isPermanentLoadError };
 }

@@ -1,11 +1,67 @@
+import { parseArgs } from 'node:util';
+import { createLogger } from '@eventpipe/core';
 import type { Command } from '../command.js';
+import { startDev } from '../dev/environment.js';
+import { devBanner, devJsonLine } from '../dev/banner.js';
 
-// Placeholder while the dev command is being built; replaced by its implementation.
+const usage = `Usage: eventpipe dev [--data-dir DIR] [--port N] [--json]
+
+Runs the whole pipeline locally: nats-server (JetStream), PostgreSQL, an S3 API server, one
+collector and one loader, with a demo source and the built-in enrichments. Data stays in the data
+dir across restarts; Ctrl-C stops everything cleanly.
+
+Options:
+  --data-dir DIR   where every server keeps its data (default ./.eventpipe)
+  --port N         collector port on 127.0.0.1 (default 8080; 0 = any free port)
+  --json           print one JSON line when ready (collectorUrl, writeKey, sourceId, warehouseUrl,
+                   warehouseSchema, s3Url, bucket) and nothing else on stdout
+
+Logs (JSON) go to stderr; EVENTPIPE_LOG_LEVEL and the other EVENTPIPE_* tuning variables apply.`;
+
+/** Resolves on the first SIGINT or SIGTERM; a second one ends the process at once. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', handler).off('SIGTERM', handler);
+      process.once('SIGINT', () => process.exit(130)).once('SIGTERM', () => process.exit(143));
+      resolve(signal);
+    };
+    process.on('SIGINT', handler).on('SIGTERM', handler);
+  });
+}
+
 export const devCommand: Command = {
   name: 'dev',
-  summary: '(in progress)',
-  usage: 'eventpipe dev',
-  run: async () => {
-    throw new Error('eventpipe dev is not built yet');
+  summary: 'run the whole pipeline locally (NATS, PostgreSQL, S3, collector, loader)',
+  usage,
+  run: async (argv) => {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        'data-dir': { type: 'string', default: './.eventpipe' },
+        port: { type: 'string', default: '8080' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new Error(`--port: "${values.port}" is not a port number`);
+    }
+    const level = process.env.EVENTPIPE_LOG_LEVEL ?? 'info';
+    const logger = (component: string) => createLogger(component, level, {}, process.stderr);
+    const log = logger('dev');
+    const started = Date.now();
+    // Signals during start-up wait for it to finish, then stop what was started.
+    const signal = untilSignal();
+    const dev = await startDev({ dataDir: values['data-dir'], port, logger });
+    const readyMs = Date.now() - started;
+    log.info({ readyMs }, 'eventpipe dev ready');
+    console.log(values.json ? devJsonLine(dev.info) : devBanner(dev.info, readyMs, values['data-dir']));
+
+    const received = await signal;
+    log.info({ signal: received }, 'stopping eventpipe dev');
+    await dev.stop();
+    log.info('eventpipe dev stopped');
+    return 0;
   },
 };

@@ -1,0 +1,114 @@
+/**
+ * The whole pipeline on one machine for `eventpipe dev`: nats-server, PostgreSQL and an S3 API server
+ * with their data kept under one data dir, plus one collector and one loader in this process.
+ *
+ * Start order follows the data path (servers, then the loader that drains, then the collector that
+ * accepts); stop order is its reverse, so everything the collector acknowledged is either loaded
+ * or still safe in the JetStream store for the next start.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadConfig, type Config, type Logger } from '@eventpipe/core';
+import { startNats, startPostgres, startS3, S3RVER_CREDENTIALS } from '@eventpipe/local';
+import { startCollector } from '@eventpipe/collector';
+import { startLoader } from '@eventpipe/loader';
+import { acquireDevLock } from './lock.js';
+import { stopOrphanPostgres } from './orphans.js';
+import { choosePorts } from './ports.js';
+import { newDevState, readDevState, writeDevState } from './state.js';
+import type { DevInfo } from './banner.js';
+
+export interface DevOptions {
+  dataDir: string;
+  /** Collector port on 127.0.0.1; 0 picks a free one. */
+  port: number;
+  env?: NodeJS.ProcessEnv;
+  /** One logger per component, so each line says which one wrote it. */
+  logger(component: 'dev' | 'collector' | 'loader'): Logger;
+}
+
+export interface DevEnvironment {
+  info: DevInfo;
+  config: Config;
+  /** Stops the collector, drains the loader, then stops the servers and frees the data dir. */
+  stop(): Promise<void>;
+}
+
+/** Runs `steps` in reverse order, logging (not throwing) failures so every later step still runs. */
+async function unwind(steps: (() => Promise<void> | void)[], log: Logger): Promise<void> {
+  for (const step of steps.reverse()) {
+    try {
+      await step();
+    } catch (error) {
+      log.error({ err: error }, 'eventpipe dev: a component did not stop cleanly');
+    }
+  }
+}
+
+export async function startDev(options: DevOptions): Promise<DevEnvironment> {
+  const dataDir = resolve(options.dataDir);
+  const log = options.logger('dev');
+  mkdirSync(dataDir, { recursive: true });
+  const lock = acquireDevLock(dataDir);
+  if (lock.recoveredStale) log.warn({ dataDir }, 'removed the lock of a previous run that was killed');
+  const cleanups: (() => Promise<void> | void)[] = [() => lock.release()];
+
+  try {
+    const state = readDevState(dataDir) ?? newDevState();
+    const postgresDir = join(dataDir, 'postgres');
+    await stopOrphanPostgres(postgresDir, log);
+    const ports = await choosePorts(state.ports);
+    const base = loadConfig(options.env ?? process.env, {
+      loader: { healthHost: '127.0.0.1', healthPort: 0 },
+    });
+
+    const [nats, postgres, s3] = await Promise.all([
+      startNats({ storeDir: join(dataDir, 'nats'), port: ports.nats }),
+      startPostgres({ dataDir: postgresDir, port: ports.postgres }),
+      startS3({ dataDir: join(dataDir, 's3'), port: ports.s3, bucket: base.s3.bucket }),
+    ]);
+    cleanups.push(
+      () => nats.stop(),
+      () => postgres.stop(),
+      () => s3.stop(),
+    );
+
+    // The servers are this process's own: their addresses override whatever the environment says.
+    const config: Config = {
+      ...base,
+      sources: [{ id: state.sourceId, writeKeys: [state.writeKey] }],
+      nats: { ...base.nats, url: nats.url },
+      collector: { ...base.collector, host: '127.0.0.1', port: options.port },
+      s3: {
+        ...base.s3,
+        endpoint: s3.url,
+        forcePathStyle: true,
+        ...S3RVER_CREDENTIALS,
+      },
+      warehouse: { ...base.warehouse, kind: 'postgres', url: postgres.url },
+    };
+
+    const loader = await startLoader(config, options.logger('loader'));
+    cleanups.push(() => loader.close());
+    const collector = await startCollector(config, options.logger('collector'));
+    cleanups.push(() => collector.close());
+
+    writeDevState(dataDir, { ...state, ports, collectorUrl: collector.url });
+    return {
+      config,
+      info: {
+        collectorUrl: collector.url,
+        writeKey: state.writeKey,
+        sourceId: state.sourceId,
+        warehouseUrl: postgres.url,
+        warehouseSchema: state.sourceId,
+        s3Url: s3.url,
+        bucket: config.s3.bucket,
+      },
+      stop: () => unwind(cleanups, log),
+    };
+  } catch (error) {
+    await unwind(cleanups, log);
+    throw error;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * What the shared load flow (`flow.ts`) needs from a warehouse dialect. The flow owns the order of
+ * steps and the transaction; a dialect only says how each step is spelled in its SQL (pure functions,
+ * tested on their exact text) and how rows reach its staging table (the one I/O method, `stage`).
+ *
+ * Rules every implementation keeps: every identifier goes through `quoteIdent`; every value is COPY
+ * data or a bind parameter (`Statement.values`), never spliced into the text.
+ */
+import type { ClientBase } from 'pg';
+import type { Column, DialectRules, TableBatch } from '../transform/types.js';
+import type { ExistingColumn, Migration } from '../schema/index.js';
+import type { LoadBatch } from './warehouse.js';
+
+/** One SQL statement with its bind parameters (`$1`, `$2`, …). */
+export interface Statement {
+  text: string;
+  values?: unknown[];
+}
+
+export interface TableRef {
+  schema: string;
+  table: string;
+}
+
+/** Where one table's rows go before the merge, and what the flow knows about them. */
+export interface StagingTarget {
+  target: TableRef;
+  /** Unqualified name of the staging table `createStaging` made. */
+  staging: string;
+  /** The table's rows and columns after schema planning (`_rejected` filled where needed). */
+  table: TableBatch;
+  /** The whole batch: Redshift finds the staged S3 files of the table in `batch.stagedFiles`. */
+  batch: LoadBatch;
+}
+
+/** A row of the `loads` bookkeeping table, written in the same transaction as the rows. */
+export interface LoadRecord {
+  batchId: string;
+  firstSequence: number;
+  lastSequence: number;
+  sources: string[];
+  /** `<schema>.<table>` → rows inserted or upserted. */
+  rowsByTable: Record<string, number>;
+  startedAt: Date;
+}
+
+/** A row of the `migrations` journal: one DDL statement, when and by whom it was applied. */
+export interface MigrationRecord {
+  /** `table` is empty for schema-level DDL (CREATE SCHEMA). */
+  target: TableRef;
+  statement: string;
+  batchId: string;
+  /** Which loader process applied it (host and pid). */
+  loader: string;
+}
+
+export interface DeadLetterRecord {
+  sourceId: string;
+  messageId: string;
+  streamSequence: number;
+  reason: string;
+  /** The envelope exactly as consumed, serialised as JSON text. */
+  envelopeJson: string;
+}
+
+export interface SqlDialect {
+  readonly rules: DialectRules;
+
+  /** `name` as a quoted identifier; throws when it cannot be one (too long for the warehouse). */
+  quoteIdent(name: string): string;
+  /** The warehouse's SQL type for a column (Redshift sizes VARCHAR from `column.maxBytes`). */
+  sqlType(column: Column): string;
+
+  /** Idempotent DDL for the bookkeeping schema and its `loads`, `migrations`, `dead_letters` tables. */
+  bookkeeping(metaSchema: string): Statement[];
+  /**
+   * Serialises writers of one named object (`<schema>` or `<schema>.<table>`) until the transaction
+   * ends. The flow takes these in sorted order so that two loaders can never deadlock on them.
+   */
+  lock(name: string): Statement[];
+
+  /** Rows `{ name }` for each schema of `schemas` ($1, text[]) that exists. */
+  existingSchemas(schemas: string[]): Statement;
+  createSchema(schema: string): Statement;
+  /** One row per column of an existing table (`column_name` and what `existingColumn` reads); none when it does not exist. */
+  describeTable(ref: TableRef): Statement;
+  /** A `describeTable` row as schema planning sees the column (Redshift: a VARCHAR with its size in bytes). */
+  existingColumn(row: Record<string, unknown>): ExistingColumn;
+
+  /** The DDL of one planned migration (Redshift: one statement per added column). */
+  migration(ref: TableRef, migration: Migration): Statement[];
+  /**
+   * True for DDL the warehouse refuses inside a transaction block (Redshift's `ALTER COLUMN … TYPE`).
+   * The flow runs those first, each on its own, journaled, and checks again inside the transaction.
+   */
+  runsOutsideTransaction(migration: Migration): boolean;
+  /** The journal entry of one applied DDL statement. */
+  recordMigration(metaSchema: string, record: MigrationRecord): Statement;
+
+  /** A session-local staging table shaped like the target, dropped at the end of the transaction. */
+  createStaging(ref: TableRef, staging: string): Statement;
+  /** Loads the rows of `target.table` into the staging table (PostgreSQL: COPY FROM STDIN; Redshift: COPY from S3). */
+  stage(client: ClientBase, target: StagingTarget): Promise<void>;
+  /**
+   * Moves staged rows into the target. `append`: only ids not yet in the table (redelivery and replay
+   * are harmless). `latest`: upsert by id where the staged `received_at` is newer. The row count the
+   * statement reports is the number of rows inserted or updated.
+   */
+  merge(ref: TableRef, staging: string, table: TableBatch): Statement;
+
+  /** Rows (any) when `batchId` ($1) is already in `loads`. */
+  findLoad(metaSchema: string, batchId: string): Statement;
+  recordLoad(metaSchema: string, record: LoadRecord): Statement;
+  /** Upsert by (source, message id): a repeat raises `attempts` and `last_failed_at`. */
+  deadLetter(metaSchema: string, record: DeadLetterRecord): Statement;
+}
+
+/** A name the warehouse cannot take as an identifier (too long, empty, NUL): permanent, caused by the data. */
+export class InvalidIdentifierError extends Error {
+  override name = 'InvalidIdentifierError';
+}

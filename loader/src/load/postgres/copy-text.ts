@@ -1,0 +1,61 @@
+/**
+ * Rows → PostgreSQL `COPY … FROM STDIN` text format (pure). In that format a row is one line of
+ * tab-separated fields, `\N` is NULL, and a backslash, tab, newline or carriage return inside a value
+ * must be backslash-escaped — anything else is taken literally, so no value can break out of its field.
+ * NUL characters cannot be stored in PostgreSQL text at all; the transform step strips them.
+ */
+import type { Column, ColumnType, Row } from '../../transform/types.js';
+
+/** ~64 KiB per write: one row per write runs COPY at less than half the speed (measured, issue 4). */
+export const COPY_CHUNK_CHARS = 64 * 1024;
+
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+export function escapeCopyText(text: string): string {
+  return text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!);
+}
+
+function scalarText(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** One field: the value as the column's type reads it, escaped; `\N` for null and missing values. */
+export function copyField(value: unknown, type: ColumnType): string {
+  if (value === null || value === undefined) return '\\N';
+  switch (type) {
+    case 'boolean':
+      return value === true ? 't' : value === false ? 'f' : escapeCopyText(scalarText(value));
+    case 'json':
+      // Every JSON value, a string too, is serialised, so jsonb receives valid JSON text.
+      return escapeCopyText(JSON.stringify(value));
+    default:
+      return escapeCopyText(scalarText(value));
+  }
+}
+
+export function copyLine(row: Row, columns: readonly Column[]): string {
+  return columns.map((c) => copyField(row[c.name], c.type)).join('\t') + '\n';
+}
+
+/** The COPY data of `rows` in chunks of about `chunkChars` characters (whole lines per chunk). */
+export function* copyChunks(
+  rows: Iterable<Row>,
+  columns: readonly Column[],
+  chunkChars = COPY_CHUNK_CHARS,
+): Generator<string> {
+  let lines: string[] = [];
+  let size = 0;
+  for (const row of rows) {
+    const line = copyLine(row, columns);
+    lines.push(line);
+    size += line.length;
+    if (size >= chunkChars) {
+      yield lines.join('');
+      lines = [];
+      size = 0;
+    }
+  }
+  if (lines.length > 0) yield lines.join('');
+}

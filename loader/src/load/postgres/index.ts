@@ -1,0 +1,31 @@
+/**
+ * The PostgreSQL warehouse: the shared load flow with the PostgreSQL dialect over a `pg` pool.
+ */
+import pg from 'pg';
+import { requireSetting, type Config, type Logger } from '@eventpipe/core';
+import { postgresRules } from '../../schema/index.js';
+import type { SqlDialect } from '../dialect.js';
+import { createFlowWarehouse } from '../flow.js';
+import type { Warehouse } from '../warehouse.js';
+import { postgresSql } from './sql.js';
+import { stageWithCopy } from './stage.js';
+
+export { isPermanentLoadError } from './errors.js';
+
+export const postgresDialect: SqlDialect = { ...postgresSql, rules: postgresRules, stage: stageWithCopy };
+
+/** A handful of connections: one transaction per batch, and a loader works on one batch at a time. */
+const POOL_SIZE = 4;
+
+export function createPostgresWarehouse(config: Config['warehouse'], log: Logger): Warehouse {
+  const url = requireSetting(
+    config.url,
+    ['warehouse', 'url'],
+    'the loader writes into this PostgreSQL database',
+  );
+  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, application_name: 'eventpipe-loader' });
+  // An idle connection dropped by the server (restart, failover) must not crash the process; the
+  // next checkout opens a new one, and a load in flight fails and is retried by the runner.
+  pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection lost'));
+  return createFlowWarehouse(pool, postgresDialect, { metaSchema: config.metaSchema, log });
+}

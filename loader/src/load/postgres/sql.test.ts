@@ -1,0 +1,229 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TableBatch } from '../../transform/types.js';
+import { InvalidIdentifierError } from '../dialect.js';
+import * as sql from './sql.js';
+
+const ref = { schema: 'web', table: 'order "completed"' };
+
+test('identifiers are always quoted, quotes doubled, and never silently truncated', () => {
+  assert.equal(sql.quoteIdent('user_id'), '"user_id"');
+  assert.equal(sql.quoteIdent('a"; DROP TABLE x; --'), '"a""; DROP TABLE x; --"');
+  assert.equal(sql.quoteIdent('ü'.repeat(31)), `"${'ü'.repeat(31)}"`); // 62 bytes
+  assert.throws(() => sql.quoteIdent('ü'.repeat(32)), InvalidIdentifierError); // 64 bytes
+  assert.throws(() => sql.quoteIdent('x'.repeat(64)), /must be 1-63 bytes/);
+  assert.throws(() => sql.quoteIdent(''), InvalidIdentifierError);
+  assert.throws(() => sql.quoteIdent('a\0b'), InvalidIdentifierError);
+});
+
+test('types map both ways', () => {
+  const types = ['boolean', 'bigint', 'double', 'timestamp', 'text', 'json'] as const;
+  assert.deepEqual(
+    types.map((type) => sql.sqlType({ type })),
+    ['boolean', 'bigint', 'double precision', 'timestamptz', 'text', 'jsonb'],
+  );
+  const catalog = ['boolean', 'bigint', 'double precision', 'timestamp with time zone', 'text', 'jsonb'];
+  assert.deepEqual(catalog.map(sql.columnType), [...types]);
+  assert.equal(sql.columnType('integer'), 'bigint');
+  assert.equal(sql.columnType('character varying'), 'text');
+});
+
+test('create table: columns, load time, primary key on id', () => {
+  assert.equal(
+    sql.createTable(ref, [
+      { name: 'id', type: 'text' },
+      { name: 'received_at', type: 'timestamp' },
+      { name: 'price', type: 'double' },
+    ]),
+    'CREATE TABLE "web"."order ""completed""" ("id" text, "received_at" timestamptz, ' +
+      '"price" double precision, "uuid_ts" timestamptz NOT NULL DEFAULT now(), PRIMARY KEY ("id"))',
+  );
+});
+
+test('widening keeps every value, timestamps as ISO-8601 UTC text', () => {
+  assert.equal(sql.widenExpression('n', 'bigint', 'double'), '"n"::double precision');
+  assert.equal(sql.widenExpression('n', 'double', 'text'), '"n"::text');
+  assert.equal(sql.widenExpression('b', 'boolean', 'text'), '"b"::text');
+  assert.equal(
+    sql.widenExpression('t', 'timestamp', 'text'),
+    `to_char("t" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+  );
+  assert.equal(sql.widenExpression('x', 'text', 'json'), 'to_jsonb("x")');
+});
+
+test('lock, schema and catalog statements take names as parameters', () => {
+  assert.deepEqual(sql.lock('web.tracks'), [
+    { text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', values: ['eventpipe:web.tracks'] },
+  ]);
+  assert.deepEqual(sql.existingSchemas(['web', 'app']), {
+    text: 'SELECT nspname AS name FROM pg_namespace WHERE nspname = ANY($1::text[])',
+    values: [['web', 'app']],
+  });
+  assert.deepEqual(sql.createSchema('web'), { text: 'CREATE SCHEMA IF NOT EXISTS "web"' });
+  assert.deepEqual(sql.describeTable(ref), {
+    text: 'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
+    values: ['web', 'order "completed"'],
+  });
+});
+
+test('staging table and COPY', () => {
+  assert.deepEqual(sql.createStaging(ref, 'eventpipe_staging_0'), {
+    text: 'CREATE TEMP TABLE "eventpipe_staging_0" (LIKE "web"."order ""completed""" INCLUDING DEFAULTS) ON COMMIT DROP',
+  });
+  assert.equal(
+    sql.copyFromStdin('eventpipe_staging_0', [
+      { name: 'id', type: 'text' },
+      { name: 'a;b', type: 'text' },
+    ]),
+    'COPY pg_temp."eventpipe_staging_0" ("id", "a;b") FROM STDIN (FORMAT text)',
+  );
+});
+
+const columns = [
+  { name: 'id', type: 'text' },
+  { name: 'received_at', type: 'timestamp' },
+  { name: 'email', type: 'text' },
+] as const;
+
+test('append merge skips ids already present', () => {
+  const table: TableBatch = { table: 'tracks', mode: 'append', columns: [...columns], rows: [] };
+  assert.deepEqual(sql.merge({ schema: 'web', table: 'tracks' }, 'eventpipe_staging_1', table), {
+    text:
+      'INSERT INTO "web"."tracks" ("id", "received_at", "email") SELECT "id", "received_at", "email" ' +
+      'FROM pg_temp."eventpipe_staging_1" ON CONFLICT ("id") DO NOTHING',
+  });
+});
+
+test('latest merge upserts the newest received_at, earlier traits kept when not sent again', () => {
+  const table: TableBatch = { table: 'users', mode: 'latest', columns: [...columns], rows: [] };
+  assert.deepEqual(sql.merge({ schema: 'web', table: 'users' }, 'eventpipe_staging_2', table), {
+    text:
+      'INSERT INTO "web"."users" ("id", "received_at", "email") SELECT DISTINCT ON ("id") "id", "received_at", "email" ' +
+      'FROM pg_temp."eventpipe_staging_2" ORDER BY "id", "received_at" DESC ' +
+      'ON CONFLICT ("id") DO UPDATE SET "received_at" = EXCLUDED."received_at", ' +
+      '"email" = COALESCE(EXCLUDED."email", "web"."users"."email"), "uuid_ts" = now() ' +
+      'WHERE EXCLUDED."received_at" > "web"."users"."received_at"',
+  });
+});
+
+test('bookkeeping: loads, migrations, dead letters', () => {
+  const texts = sql.bookkeeping('_eventpipe').map((s) => s.text);
+  assert.equal(texts.length, 4);
+  assert.equal(texts[0], 'CREATE SCHEMA IF NOT EXISTS "_eventpipe"');
+  assert.match(
+    texts[1]!,
+    /^CREATE TABLE IF NOT EXISTS "_eventpipe"\."loads" \("batch_id" text PRIMARY KEY, /,
+  );
+  assert.match(texts[2]!, /^CREATE TABLE IF NOT EXISTS "_eventpipe"\."migrations" /);
+  assert.match(texts[3]!, /"envelope" json NOT NULL, .*PRIMARY KEY \("source_id", "message_id"\)\)$/);
+
+  assert.deepEqual(sql.findLoad('_eventpipe', 's00000000000000000001'), {
+    text: 'SELECT 1 FROM "_eventpipe"."loads" WHERE "batch_id" = $1',
+    values: ['s00000000000000000001'],
+  });
+  const startedAt = new Date('2024-05-01T00:00:00Z');
+  assert.deepEqual(
+    sql.recordLoad('_eventpipe', {
+      batchId: 'b1',
+      firstSequence: 1,
+      lastSequence: 9,
+      sources: ['web'],
+      rowsByTable: { 'web.tracks': 9 },
+      startedAt,
+    }),
+    {
+      text:
+        'INSERT INTO "_eventpipe"."loads" ("batch_id", "first_sequence", "last_sequence", "sources", "rows_by_table", "started_at")' +
+        ' VALUES ($1, $2, $3, $4, $5, $6)',
+      values: ['b1', 1, 9, ['web'], '{"web.tracks":9}', startedAt],
+    },
+  );
+  assert.deepEqual(
+    sql.recordMigration('_eventpipe', {
+      target: { schema: 'web', table: 'tracks' },
+      statement: 'ALTER TABLE …',
+      batchId: 'b1',
+      loader: 'host:1',
+    }),
+    {
+      text: 'INSERT INTO "_eventpipe"."migrations" ("schema_name", "table_name", "statement", "batch_id", "loader") VALUES ($1, $2, $3, $4, $5)',
+      values: ['web', 'tracks', 'ALTER TABLE …', 'b1', 'host:1'],
+    },
+  );
+});
+
+test('dead letters upsert per source and message id, counting attempts', () => {
+  assert.deepEqual(
+    sql.deadLetter('_eventpipe', {
+      sourceId: 'web',
+      messageId: 'm1',
+      streamSequence: 7,
+      reason: 'invalid input\0 syntax',
+      envelopeJson: '{"messageId":"m1"}',
+    }),
+    {
+      text:
+        'INSERT INTO "_eventpipe"."dead_letters" ("source_id", "message_id", "stream_sequence", "reason", "envelope") VALUES ($1, $2, $3, $4, $5)' +
+        ' ON CONFLICT ("source_id", "message_id") DO UPDATE SET "attempts" = "dead_letters"."attempts" + 1,' +
+        ' "last_failed_at" = clock_timestamp(), "reason" = EXCLUDED."reason",' +
+        ' "stream_sequence" = EXCLUDED."stream_sequence", "envelope" = EXCLUDED."envelope"',
+      values: ['web', 'm1', 7, 'invalid input syntax', '{"messageId":"m1"}'],
+    },
+  );
+});
+
+test('each planned migration becomes its DDL', () => {
+  const tracks = { schema: 'web', table: 'tracks' };
+  assert.deepEqual(
+    sql.migration(tracks, {
+      kind: 'create-table',
+      table: 'tracks',
+      mode: 'append',
+      columns: [
+        { name: 'id', type: 'text' },
+        { name: 'select', type: 'bigint' },
+      ],
+    }),
+    [
+      {
+        text: 'CREATE TABLE "web"."tracks" ("id" text, "select" bigint, "uuid_ts" timestamptz NOT NULL DEFAULT now(), PRIMARY KEY ("id"))',
+      },
+    ],
+  );
+  assert.deepEqual(
+    sql.migration(tracks, { kind: 'add-column', table: 'tracks', column: { name: 'a"b', type: 'json' } }),
+    [{ text: 'ALTER TABLE "web"."tracks" ADD COLUMN "a""b" jsonb' }],
+  );
+  assert.deepEqual(
+    sql.migration(tracks, {
+      kind: 'widen-column',
+      table: 'tracks',
+      column: 'n',
+      from: 'bigint',
+      to: 'double',
+    }),
+    [
+      {
+        text: 'ALTER TABLE "web"."tracks" ALTER COLUMN "n" TYPE double precision USING "n"::double precision',
+      },
+    ],
+  );
+  assert.deepEqual(
+    sql.migration(tracks, {
+      kind: 'widen-varchar',
+      table: 'tracks',
+      column: 'n',
+      fromBytes: 256,
+      maxBytes: 300,
+    }),
+    [],
+  );
+  assert.equal(
+    sql.postgresSql.runsOutsideTransaction({
+      kind: 'add-column',
+      table: 't',
+      column: { name: 'c', type: 'text' },
+    }),
+    false,
+  );
+});

@@ -1,0 +1,270 @@
+/**
+ * The SQL the PostgreSQL dialect issues, as pure functions of their inputs (tested on exact text).
+ * Identifiers are always quoted by `quoteIdent`; values are always bind parameters or COPY data.
+ */
+import type { Column, ColumnType, TableBatch } from '../../transform/types.js';
+import { postgresRules, type Migration } from '../../schema/index.js';
+import {
+  InvalidIdentifierError,
+  type DeadLetterRecord,
+  type LoadRecord,
+  type MigrationRecord,
+  type SqlDialect,
+  type Statement,
+  type TableRef,
+} from '../dialect.js';
+
+/** PostgreSQL silently truncates longer identifiers (which could merge two columns), so they are refused. */
+const MAX_IDENTIFIER_BYTES = postgresRules.maxIdentifierBytes;
+
+export function quoteIdent(name: string): string {
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (name === '' || name.includes('\0') || bytes > MAX_IDENTIFIER_BYTES) {
+    throw new InvalidIdentifierError(
+      `invalid PostgreSQL identifier ${JSON.stringify(name)}: must be 1-${MAX_IDENTIFIER_BYTES} bytes without NUL (got ${bytes})`,
+    );
+  }
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+const qualified = (ref: TableRef) => `${quoteIdent(ref.schema)}.${quoteIdent(ref.table)}`;
+
+const SQL_TYPES: Record<ColumnType, string> = {
+  boolean: 'boolean',
+  bigint: 'bigint',
+  double: 'double precision',
+  timestamp: 'timestamptz',
+  text: 'text',
+  json: 'jsonb',
+};
+
+export function sqlType(column: Pick<Column, 'type'>): string {
+  return SQL_TYPES[column.type];
+}
+
+/**
+ * `information_schema.columns.data_type` → neutral type. Columns we create map back exactly; a column
+ * someone added by hand maps to the neutral type whose values it accepts, so planning widens it or
+ * routes conflicting values to `_rejected` instead of failing the COPY.
+ */
+export function columnType(dataType: string): ColumnType {
+  switch (dataType) {
+    case 'boolean':
+      return 'boolean';
+    case 'bigint':
+    case 'integer':
+    case 'smallint':
+      return 'bigint';
+    case 'double precision':
+    case 'real':
+    case 'numeric':
+      return 'double';
+    case 'timestamp with time zone':
+    case 'timestamp without time zone':
+      return 'timestamp';
+    case 'jsonb':
+    case 'json':
+      return 'json';
+    default:
+      return 'text';
+  }
+}
+
+/** How an existing value reads as the wider type; timestamps become ISO-8601 text in UTC, like the JSON they came from. */
+export function widenExpression(column: string, from: ColumnType, to: ColumnType): string {
+  const c = quoteIdent(column);
+  if (to === 'json') return `to_jsonb(${c})`;
+  if (to === 'text' && from === 'timestamp') {
+    return `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  }
+  return `${c}::${SQL_TYPES[to]}`;
+}
+
+/** `uuid_ts` is the load time, set by the database so that a replay produces identical event columns. */
+const UUID_TS = 'uuid_ts';
+
+export function createTable(ref: TableRef, columns: readonly Column[]): string {
+  const defs = columns
+    .filter((c) => c.name !== UUID_TS)
+    .map((c) => `${quoteIdent(c.name)} ${sqlType(c)}`)
+    .concat(`${quoteIdent(UUID_TS)} timestamptz NOT NULL DEFAULT now()`, `PRIMARY KEY (${quoteIdent('id')})`);
+  return `CREATE TABLE ${qualified(ref)} (${defs.join(', ')})`;
+}
+
+export function migration(ref: TableRef, m: Migration): Statement[] {
+  switch (m.kind) {
+    case 'create-table':
+      return [{ text: createTable(ref, m.columns) }];
+    case 'add-column':
+      return [
+        {
+          text: `ALTER TABLE ${qualified(ref)} ADD COLUMN ${quoteIdent(m.column.name)} ${sqlType(m.column)}`,
+        },
+      ];
+    case 'widen-column':
+      return [
+        {
+          text:
+            `ALTER TABLE ${qualified(ref)} ALTER COLUMN ${quoteIdent(m.column)} TYPE ${SQL_TYPES[m.to]}` +
+            ` USING ${widenExpression(m.column, m.from, m.to)}`,
+        },
+      ];
+    case 'widen-varchar':
+      // PostgreSQL text has no length; planning never asks for this with postgres rules.
+      return [];
+  }
+}
+
+export function lock(name: string): Statement[] {
+  return [{ text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', values: [`eventpipe:${name}`] }];
+}
+
+export function existingSchemas(schemas: string[]): Statement {
+  return {
+    text: 'SELECT nspname AS name FROM pg_namespace WHERE nspname = ANY($1::text[])',
+    values: [schemas],
+  };
+}
+
+export function createSchema(schema: string): Statement {
+  return { text: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}` };
+}
+
+export function describeTable(ref: TableRef): Statement {
+  return {
+    text:
+      'SELECT column_name, data_type FROM information_schema.columns' +
+      ' WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
+    values: [ref.schema, ref.table],
+  };
+}
+
+/** `INCLUDING DEFAULTS` so `uuid_ts` (not copied) gets its load time; dropped at COMMIT or ROLLBACK. */
+export function createStaging(ref: TableRef, staging: string): Statement {
+  return {
+    text: `CREATE TEMP TABLE ${quoteIdent(staging)} (LIKE ${qualified(ref)} INCLUDING DEFAULTS) ON COMMIT DROP`,
+  };
+}
+
+export function copyFromStdin(staging: string, columns: readonly Column[]): string {
+  const names = columns.map((c) => quoteIdent(c.name)).join(', ');
+  return `COPY pg_temp.${quoteIdent(staging)} (${names}) FROM STDIN (FORMAT text)`;
+}
+
+/**
+ * `append`: ON CONFLICT DO NOTHING skips ids already loaded (and duplicates inside the batch).
+ * `latest`: one staged row per id (the newest), and an existing row is only overwritten by a newer
+ * `received_at`; a trait the newer row does not carry keeps its earlier value (traits accumulate).
+ */
+export function merge(ref: TableRef, staging: string, table: TableBatch): Statement {
+  const names = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+  const target = qualified(ref);
+  const id = quoteIdent('id');
+  const receivedAt = quoteIdent('received_at');
+  if (table.mode === 'append') {
+    return {
+      text: `INSERT INTO ${target} (${names}) SELECT ${names} FROM pg_temp.${quoteIdent(staging)} ON CONFLICT (${id}) DO NOTHING`,
+    };
+  }
+  const updates = table.columns
+    .filter((c) => c.name !== 'id')
+    .map((c) => {
+      const q = quoteIdent(c.name);
+      return c.name === 'received_at'
+        ? `${q} = EXCLUDED.${q}`
+        : `${q} = COALESCE(EXCLUDED.${q}, ${target}.${q})`;
+    })
+    .concat(`${quoteIdent(UUID_TS)} = now()`);
+  return {
+    text:
+      `INSERT INTO ${target} (${names})` +
+      ` SELECT DISTINCT ON (${id}) ${names} FROM pg_temp.${quoteIdent(staging)} ORDER BY ${id}, ${receivedAt} DESC` +
+      ` ON CONFLICT (${id}) DO UPDATE SET ${updates.join(', ')}` +
+      ` WHERE EXCLUDED.${receivedAt} > ${target}.${receivedAt}`,
+  };
+}
+
+export function bookkeeping(meta: string): Statement[] {
+  const m = quoteIdent(meta);
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${m}`,
+    `CREATE TABLE IF NOT EXISTS ${m}."loads" (` +
+      '"batch_id" text PRIMARY KEY, "first_sequence" bigint NOT NULL, "last_sequence" bigint NOT NULL, ' +
+      '"sources" text[] NOT NULL, "rows_by_table" jsonb NOT NULL, "started_at" timestamptz NOT NULL, ' +
+      '"committed_at" timestamptz NOT NULL DEFAULT clock_timestamp())',
+    `CREATE TABLE IF NOT EXISTS ${m}."migrations" (` +
+      '"id" bigserial PRIMARY KEY, "schema_name" text NOT NULL, "table_name" text NOT NULL, ' +
+      '"statement" text NOT NULL, "batch_id" text NOT NULL, "loader" text NOT NULL, ' +
+      '"applied_at" timestamptz NOT NULL DEFAULT clock_timestamp())',
+    // `json`, not `jsonb`: it keeps the envelope's text exactly, `\u0000` escapes included.
+    `CREATE TABLE IF NOT EXISTS ${m}."dead_letters" (` +
+      '"source_id" text NOT NULL, "message_id" text NOT NULL, "stream_sequence" bigint NOT NULL, ' +
+      '"reason" text NOT NULL, "envelope" json NOT NULL, ' +
+      '"first_failed_at" timestamptz NOT NULL DEFAULT clock_timestamp(), ' +
+      '"last_failed_at" timestamptz NOT NULL DEFAULT clock_timestamp(), ' +
+      '"attempts" integer NOT NULL DEFAULT 1, PRIMARY KEY ("source_id", "message_id"))',
+  ].map((text) => ({ text }));
+}
+
+export function findLoad(meta: string, batchId: string): Statement {
+  return { text: `SELECT 1 FROM ${quoteIdent(meta)}."loads" WHERE "batch_id" = $1`, values: [batchId] };
+}
+
+export function recordLoad(meta: string, r: LoadRecord): Statement {
+  return {
+    text:
+      `INSERT INTO ${quoteIdent(meta)}."loads" ("batch_id", "first_sequence", "last_sequence", "sources", "rows_by_table", "started_at")` +
+      ' VALUES ($1, $2, $3, $4, $5, $6)',
+    values: [
+      r.batchId,
+      r.firstSequence,
+      r.lastSequence,
+      r.sources,
+      JSON.stringify(r.rowsByTable),
+      r.startedAt,
+    ],
+  };
+}
+
+export function recordMigration(meta: string, r: MigrationRecord): Statement {
+  return {
+    text:
+      `INSERT INTO ${quoteIdent(meta)}."migrations" ("schema_name", "table_name", "statement", "batch_id", "loader")` +
+      ' VALUES ($1, $2, $3, $4, $5)',
+    values: [r.target.schema, r.target.table, r.statement, r.batchId, r.loader],
+  };
+}
+
+export function deadLetter(meta: string, r: DeadLetterRecord): Statement {
+  const table = `${quoteIdent(meta)}."dead_letters"`;
+  return {
+    text:
+      `INSERT INTO ${table} ("source_id", "message_id", "stream_sequence", "reason", "envelope")` +
+      ' VALUES ($1, $2, $3, $4, $5)' +
+      ' ON CONFLICT ("source_id", "message_id") DO UPDATE SET "attempts" = "dead_letters"."attempts" + 1,' +
+      ' "last_failed_at" = clock_timestamp(), "reason" = EXCLUDED."reason",' +
+      ' "stream_sequence" = EXCLUDED."stream_sequence", "envelope" = EXCLUDED."envelope"',
+    // NUL cannot be stored in text; an error message may quote one from the event.
+    values: [r.sourceId, r.messageId, r.streamSequence, r.reason.replace(/\0/g, ''), r.envelopeJson],
+  };
+}
+
+/** The PostgreSQL dialect's SQL; `rules` and `stage` are added by the driver (`index.ts`). */
+export const postgresSql: Omit<SqlDialect, 'rules' | 'stage'> = {
+  quoteIdent,
+  sqlType,
+  bookkeeping,
+  lock,
+  existingSchemas,
+  createSchema,
+  describeTable,
+  existingColumn: (row) => columnType(String(row.data_type)),
+  migration,
+  runsOutsideTransaction: () => false,
+  recordMigration,
+  createStaging,
+  merge,
+  findLoad,
+  recordLoad,
+  deadLetter,
+};

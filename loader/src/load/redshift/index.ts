@@ -1,0 +1,86 @@
+/**
+ * The Amazon Redshift warehouse: the shared load flow with the Redshift dialect over a `pg` pool
+ * (Redshift speaks the PostgreSQL protocol), TLS with certificate verification by default, and COPY
+ * from the batch's files in S3.
+ */
+import type { ConnectionOptions } from 'node:tls';
+import { S3Client } from '@aws-sdk/client-s3';
+import pg from 'pg';
+import { ConfigError, envName, requireSetting, type Config, type Logger } from '@eventpipe/core';
+import { redshiftRules } from '../../schema/index.js';
+import { createStager, s3ClientConfig } from '../../stage.js';
+import type { SqlDialect } from '../dialect.js';
+import { createFlowWarehouse } from '../flow.js';
+import type { Warehouse } from '../warehouse.js';
+import { createRedshiftStage } from './stage.js';
+import { redshiftSql, type CopySource } from './sql.js';
+
+export { isPermanentRedshiftError, RedshiftLoadError, explainCopyFailure } from './errors.js';
+export { redshiftSql } from './sql.js';
+export { createRedshiftStage, type CopyJob, type RedshiftStageOptions } from './stage.js';
+
+/** One transaction per batch and one loader per table (see docs/warehouses/redshift.md): few connections. */
+const POOL_SIZE = 4;
+
+export interface RedshiftWarehouseOptions {
+  /** TLS for the connection; default: on, verifying the server certificate against Node's CA list. */
+  ssl?: ConnectionOptions;
+}
+
+/** COPY reads S3 with the cluster's IAM role, or else with the loader's S3 access keys. */
+export function copyCredentials(config: Pick<Config, 'warehouse' | 's3'>): CopySource['credentials'] {
+  if (config.warehouse.iamRole) return { iamRole: config.warehouse.iamRole };
+  const { accessKeyId, secretAccessKey } = config.s3;
+  if (accessKeyId && secretAccessKey) return { accessKeyId, secretAccessKey };
+  throw new ConfigError(
+    `${envName(['warehouse', 'iamRole'])} is required: Redshift's COPY reads the load files from S3 with this IAM role` +
+      ` (or set ${envName(['s3', 'accessKeyId'])} and ${envName(['s3', 'secretAccessKey'])})`,
+  );
+}
+
+export function createRedshiftWarehouse(
+  config: Pick<Config, 'warehouse' | 's3'>,
+  log: Logger,
+  options: RedshiftWarehouseOptions = {},
+): Warehouse {
+  const url = requireSetting(
+    config.warehouse.url,
+    ['warehouse', 'url'],
+    'the loader writes into this Redshift database',
+  );
+  const credentials = copyCredentials(config);
+  const pool = new pg.Pool({
+    connectionString: url,
+    ssl: options.ssl ?? { rejectUnauthorized: true },
+    max: POOL_SIZE,
+    application_name: 'eventpipe-loader',
+  });
+  pool.on('error', (error) => log.warn({ err: error }, 'idle Redshift connection lost'));
+
+  const s3 = new S3Client(s3ClientConfig(config.s3));
+  const stager = createStager(config.s3, log);
+  const dialect: SqlDialect = {
+    ...redshiftSql,
+    rules: redshiftRules,
+    stage: createRedshiftStage({
+      s3,
+      stager,
+      bucket: config.s3.bucket,
+      region: config.s3.region,
+      credentials,
+      errorReader: { query: (text, values) => pool.query(text, values) },
+    }),
+  };
+  const warehouse = createFlowWarehouse(pool, dialect, { metaSchema: config.warehouse.metaSchema, log });
+  return {
+    ...warehouse,
+    async close() {
+      try {
+        await warehouse.close();
+      } finally {
+        s3.destroy();
+        stager.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,431 @@
+/**
+ * The SQL the Redshift dialect issues, as pure functions of their inputs (tested on their exact text).
+ * Identifiers always go through `quoteIdent`; values are bind parameters, except in COPY, which takes
+ * no parameters: its S3 URLs and credentials are written as checked string literals.
+ *
+ * Where Redshift differs from PostgreSQL, and why the SQL looks the way it does:
+ * - no `ON CONFLICT`, no unique constraints (a PRIMARY KEY is informational only), no advisory locks;
+ * - `ALTER COLUMN … TYPE` only widens a VARCHAR, and never inside a transaction block;
+ * - a VARCHAR is sized in bytes (≤ 65535), and can only be widened when its encoding is not one of the
+ *   dictionary encodings, so text columns are created `ENCODE ZSTD` rather than left to ENCODE AUTO;
+ * - temp tables live until the session ends (there is no `ON COMMIT DROP`), and sessions are pooled.
+ */
+import type { Column, ColumnType, TableBatch } from '../../transform/types.js';
+import { redshiftRules, type ExistingColumn, type Migration } from '../../schema/index.js';
+import {
+  InvalidIdentifierError,
+  type DeadLetterRecord,
+  type LoadRecord,
+  type MigrationRecord,
+  type SqlDialect,
+  type Statement,
+  type TableRef,
+} from '../dialect.js';
+
+export const MAX_IDENTIFIER_BYTES = redshiftRules.maxIdentifierBytes;
+export const MAX_VARCHAR_BYTES = redshiftRules.maxTextBytes ?? 65535;
+/** The narrowest VARCHAR created: short values grow into it without a migration per batch. */
+export const MIN_VARCHAR_BYTES = 256;
+
+/**
+ * Redshift folds identifiers to lower case, quoted or not, so `"Price"` and `"price"` would be one
+ * column: a name with upper-case letters is refused instead of being merged silently.
+ */
+export function quoteIdent(name: string): string {
+  const bytes = Buffer.byteLength(name, 'utf8');
+  const problem =
+    name === '' || name.includes('\0')
+      ? 'must be non-empty without NUL'
+      : bytes > MAX_IDENTIFIER_BYTES
+        ? `must be at most ${MAX_IDENTIFIER_BYTES} bytes (got ${bytes})`
+        : name !== name.toLowerCase()
+          ? 'must be lower case (Redshift folds identifiers to lower case)'
+          : undefined;
+  if (problem)
+    throw new InvalidIdentifierError(`invalid Redshift identifier ${JSON.stringify(name)}: ${problem}`);
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+const qualified = (ref: TableRef) => `${quoteIdent(ref.schema)}.${quoteIdent(ref.table)}`;
+
+/**
+ * A string literal for COPY (which takes no bind parameters). Redshift reads a backslash in a literal
+ * as an escape, and S3 URLs, role ARNs and access keys never contain one, nor control characters: such
+ * a value is refused rather than escaped into something that could change the statement.
+ */
+export function quoteLiteral(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\\\u0000-\u001f]/.test(value)) {
+    throw new Error(
+      `${JSON.stringify(value)} cannot be used in a COPY statement (backslash or control character)`,
+    );
+  }
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * The declared size of a VARCHAR holding values of up to `maxBytes`: the next power of two (at least
+ * 256, at most 65535). Headroom means a column is widened a few times in its life, not once per batch.
+ */
+export function varcharBytes(maxBytes = 0): number {
+  if (maxBytes > MAX_VARCHAR_BYTES) {
+    // Planning moves longer values to `_rejected`; reaching here is a bug, not data to cut.
+    throw new Error(
+      `a text value of ${maxBytes} bytes exceeds Redshift's VARCHAR limit of ${MAX_VARCHAR_BYTES} bytes`,
+    );
+  }
+  let size = MIN_VARCHAR_BYTES;
+  while (size < maxBytes) size *= 2;
+  return Math.min(size, MAX_VARCHAR_BYTES);
+}
+
+const FIXED_SQL_TYPES: Record<Exclude<ColumnType, 'text'>, string> = {
+  boolean: 'BOOLEAN',
+  bigint: 'BIGINT',
+  double: 'DOUBLE PRECISION',
+  timestamp: 'TIMESTAMPTZ',
+  json: 'SUPER',
+};
+
+export function sqlType(column: Pick<Column, 'type' | 'maxBytes'>): string {
+  return column.type === 'text' ? `VARCHAR(${varcharBytes(column.maxBytes)})` : FIXED_SQL_TYPES[column.type];
+}
+
+/** A column definition; text columns get an encoding that keeps them widenable. */
+function columnDefinition(column: Column): string {
+  const encode = column.type === 'text' ? ' ENCODE ZSTD' : '';
+  return `${quoteIdent(column.name)} ${sqlType(column)}${encode}`;
+}
+
+/** `information_schema.columns.data_type` → neutral type; columns added by hand map to the type whose values they accept. */
+export function columnType(dataType: string): ColumnType {
+  switch (dataType) {
+    case 'boolean':
+      return 'boolean';
+    case 'bigint':
+    case 'integer':
+    case 'smallint':
+      return 'bigint';
+    case 'double precision':
+    case 'real':
+    case 'numeric':
+      return 'double';
+    case 'timestamp with time zone':
+    case 'timestamp without time zone':
+      return 'timestamp';
+    case 'super':
+      return 'json';
+    default:
+      return 'text';
+  }
+}
+
+/**
+ * A `describeTable` row as planning sees it: a VARCHAR with its declared size in bytes, so that a
+ * longer value plans a `widen-varchar` instead of failing the COPY.
+ */
+export function existingColumn(row: Record<string, unknown>): ExistingColumn {
+  const type = columnType(String(row.data_type));
+  const size = row.character_maximum_length;
+  return type === 'text' && size !== null && size !== undefined ? { type, maxBytes: Number(size) } : type;
+}
+
+const UUID_TS = 'uuid_ts';
+const SORT_KEY = 'received_at';
+
+/** The columns rows carry: all but `uuid_ts`, which the warehouse sets at load time. */
+export function loadedColumns(columns: readonly Column[]): Column[] {
+  return columns.filter((c) => c.name !== UUID_TS);
+}
+
+/**
+ * Sorted by `received_at` (every query of event data filters on time) and distributed by Redshift
+ * (`DISTSTYLE AUTO`): there is no join key common to all queries. No PRIMARY KEY: Redshift would not
+ * enforce it, and it would forbid widening a VARCHAR `id`.
+ */
+export function createTable(ref: TableRef, columns: readonly Column[]): string {
+  const defs = loadedColumns(columns)
+    .map(columnDefinition)
+    .concat(`${quoteIdent(UUID_TS)} TIMESTAMPTZ NOT NULL DEFAULT GETDATE()`);
+  const sortKey = columns.some((c) => c.name === SORT_KEY) ? ` SORTKEY (${quoteIdent(SORT_KEY)})` : '';
+  return `CREATE TABLE IF NOT EXISTS ${qualified(ref)} (${defs.join(', ')}) DISTSTYLE AUTO${sortKey}`;
+}
+
+/** Redshift's ALTER TABLE adds one column per statement (and has no `IF NOT EXISTS` for it). */
+export function migration(ref: TableRef, m: Migration): Statement[] {
+  switch (m.kind) {
+    case 'create-table':
+      return [{ text: createTable(ref, m.columns) }];
+    case 'add-column':
+      return [{ text: `ALTER TABLE ${qualified(ref)} ADD COLUMN ${columnDefinition(m.column)}` }];
+    case 'widen-varchar':
+      return [
+        {
+          text: `ALTER TABLE ${qualified(ref)} ALTER COLUMN ${quoteIdent(m.column)} TYPE VARCHAR(${varcharBytes(m.maxBytes)})`,
+        },
+      ];
+    case 'widen-column':
+      // Planning with Redshift's rules never asks for this: Redshift changes no type but VARCHAR's size.
+      throw new Error(
+        `Redshift cannot change ${qualified(ref)}.${quoteIdent(m.column)} from ${m.from} to ${m.to}`,
+      );
+  }
+}
+
+/** `ALTER COLUMN … TYPE` fails inside a transaction block on Redshift. */
+export function runsOutsideTransaction(m: Migration): boolean {
+  return m.kind === 'widen-varchar';
+}
+
+/**
+ * Redshift has no advisory locks. Writers of one table are kept apart by its serializable isolation
+ * instead: the second of two conflicting transactions fails with error 1023, and the load is retried.
+ */
+export function lock(): Statement[] {
+  return [];
+}
+
+/** No array parameters on Redshift: one placeholder per schema. */
+export function existingSchemas(schemas: string[]): Statement {
+  if (schemas.length === 0) return { text: 'SELECT nspname AS name FROM pg_namespace WHERE false' };
+  const placeholders = schemas.map((_, i) => `$${i + 1}`).join(', ');
+  return {
+    text: `SELECT nspname AS name FROM pg_namespace WHERE nspname IN (${placeholders})`,
+    values: schemas,
+  };
+}
+
+export function createSchema(schema: string): Statement {
+  return { text: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}` };
+}
+
+export function describeTable(ref: TableRef): Statement {
+  return {
+    text:
+      'SELECT column_name, data_type, character_maximum_length FROM information_schema.columns' +
+      ' WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
+    values: [ref.schema, ref.table],
+  };
+}
+
+/**
+ * Temp tables outlive the transaction on Redshift and pooled sessions are reused, so a staging table
+ * left by the previous batch of this session is dropped first. (Two statements in one simple query:
+ * this statement has no parameters.) `INCLUDING DEFAULTS` so `uuid_ts`, not in the COPY, gets its load time.
+ */
+export function createStaging(ref: TableRef, staging: string): Statement {
+  const name = quoteIdent(staging);
+  return {
+    text: `DROP TABLE IF EXISTS ${name}; CREATE TEMP TABLE ${name} (LIKE ${qualified(ref)} INCLUDING DEFAULTS)`,
+  };
+}
+
+/** Where COPY finds the batch's files, and how it may read them. */
+export interface CopySource {
+  manifestUrl: string;
+  jsonpathsUrl: string;
+  /** Region of the bucket (COPY assumes the cluster's own otherwise). */
+  region: string;
+  credentials: { iamRole: string } | { accessKeyId: string; secretAccessKey: string };
+}
+
+function copyCredentials(credentials: CopySource['credentials']): string {
+  return 'iamRole' in credentials
+    ? `IAM_ROLE ${quoteLiteral(credentials.iamRole)}`
+    : `ACCESS_KEY_ID ${quoteLiteral(credentials.accessKeyId)} SECRET_ACCESS_KEY ${quoteLiteral(credentials.secretAccessKey)}`;
+}
+
+/**
+ * COPY of one table's load files into a staging table. The column list and the JSONPaths file list
+ * the same columns in the same order. Deliberately absent: `TRUNCATECOLUMNS`, `ACCEPTINVCHARS` and
+ * `MAXERROR`, which cut, replace or skip data without failing; a value COPY cannot load fails it.
+ */
+export function copyFromS3(staging: string, columns: readonly Column[], source: CopySource): string {
+  const names = columns.map((c) => quoteIdent(c.name)).join(', ');
+  return (
+    `COPY ${quoteIdent(staging)} (${names}) FROM ${quoteLiteral(source.manifestUrl)}` +
+    ` ${copyCredentials(source.credentials)} MANIFEST REGION ${quoteLiteral(source.region)}` +
+    ` FORMAT AS JSON ${quoteLiteral(source.jsonpathsUrl)} GZIP TIMEFORMAT 'auto'`
+  );
+}
+
+/** The table COPY fills before duplicates are removed into the staging table proper. */
+export function rawStagingName(staging: string): string {
+  return `${staging}_raw`;
+}
+
+export function createRawStaging(staging: string): string {
+  const raw = quoteIdent(rawStagingName(staging));
+  return `DROP TABLE IF EXISTS ${raw}; CREATE TEMP TABLE ${raw} (LIKE ${quoteIdent(staging)} INCLUDING DEFAULTS)`;
+}
+
+export function dropRawStaging(staging: string): string {
+  return `DROP TABLE ${quoteIdent(rawStagingName(staging))}`;
+}
+
+/**
+ * Raw staged rows → staging table with one row per id (the newest by `received_at`): Redshift's MERGE
+ * requires that a target row match at most one source row, and a batch may hold an event twice (a
+ * client retry after the stream's duplicate window). For `latest` tables, a staged row not newer than
+ * the stored one is dropped here too, so the merge only sees rows that win.
+ */
+export function dedupStaging(ref: TableRef, staging: string, table: TableBatch): string {
+  const names = loadedColumns(table.columns)
+    .map((c) => quoteIdent(c.name))
+    .join(', ');
+  const id = quoteIdent('id');
+  const receivedAt = quoteIdent('received_at');
+  const rank = quoteIdent('eventpipe_rank');
+  const notNewer =
+    table.mode === 'latest'
+      ? ` AND NOT EXISTS (SELECT 1 FROM ${qualified(ref)} AS "stored" WHERE "stored".${id} = "ranked".${id} AND "stored".${receivedAt} >= "ranked".${receivedAt})`
+      : '';
+  return (
+    `INSERT INTO ${quoteIdent(staging)} (${names}) SELECT ${names} FROM (SELECT ${names},` +
+    ` ROW_NUMBER() OVER (PARTITION BY ${id} ORDER BY ${receivedAt} DESC) AS ${rank}` +
+    ` FROM ${quoteIdent(rawStagingName(staging))}) AS "ranked" WHERE ${rank} = 1${notNewer}`
+  );
+}
+
+/**
+ * `append`: an anti-join INSERT, so ids already in the table are skipped and stored rows are never
+ * rewritten. (Redshift's MERGE must UPDATE or DELETE every matched row; for events that would rewrite
+ * rows that are already right.) `latest` (`users`): MERGE on id; staging holds only winning rows
+ * (see `dedupStaging`), and a trait the newer row does not carry keeps its stored value, as on PostgreSQL.
+ */
+export function merge(ref: TableRef, staging: string, table: TableBatch): Statement {
+  const columns = loadedColumns(table.columns).map((c) => c.name);
+  const names = columns.map(quoteIdent).join(', ');
+  const target = qualified(ref);
+  const source = quoteIdent(staging);
+  const id = quoteIdent('id');
+  if (table.mode === 'append') {
+    return {
+      text:
+        `INSERT INTO ${target} (${names}) SELECT ${names} FROM ${source} AS "staged"` +
+        ` WHERE NOT EXISTS (SELECT 1 FROM ${target} AS "stored" WHERE "stored".${id} = "staged".${id})`,
+    };
+  }
+  const updates = columns
+    .filter((name) => name !== 'id')
+    .map((name) => {
+      const q = quoteIdent(name);
+      return name === 'received_at'
+        ? `${q} = "staged".${q}`
+        : `${q} = COALESCE("staged".${q}, ${target}.${q})`;
+    })
+    .concat(`${quoteIdent(UUID_TS)} = GETDATE()`);
+  const values = columns.map((name) => `"staged".${quoteIdent(name)}`).join(', ');
+  return {
+    text:
+      `MERGE INTO ${target} USING ${source} AS "staged" ON ${target}.${id} = "staged".${id}` +
+      ` WHEN MATCHED THEN UPDATE SET ${updates.join(', ')}` +
+      ` WHEN NOT MATCHED THEN INSERT (${names}) VALUES (${values})`,
+  };
+}
+
+/** A journal or reason text longer than a VARCHAR can hold is cut visibly, never silently. */
+export function fitVarchar(text: string, maxBytes = MAX_VARCHAR_BYTES): string {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes <= maxBytes) return text;
+  const marker = ` … [cut, ${bytes} bytes]`;
+  let cut = Buffer.from(text, 'utf8')
+    .subarray(0, maxBytes - Buffer.byteLength(marker, 'utf8'))
+    .toString('utf8');
+  // A multi-byte character split by the cut decodes to U+FFFD (3 bytes): drop it.
+  cut = cut.replace(/\uFFFD$/, '');
+  return cut + marker;
+}
+
+/**
+ * The bookkeeping tables. `dead_letters` is a log: Redshift has no upsert but MERGE from a table, so
+ * each failure is a row carrying the attempt count and first failure of the message so far; the
+ * message's latest row is its current state.
+ */
+export function bookkeeping(meta: string): Statement[] {
+  const m = quoteIdent(meta);
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${m}`,
+    `CREATE TABLE IF NOT EXISTS ${m}."loads" (` +
+      '"batch_id" VARCHAR(256) NOT NULL, "first_sequence" BIGINT NOT NULL, "last_sequence" BIGINT NOT NULL, ' +
+      '"sources" SUPER NOT NULL, "rows_by_table" SUPER NOT NULL, "started_at" TIMESTAMPTZ NOT NULL, ' +
+      '"committed_at" TIMESTAMPTZ NOT NULL DEFAULT GETDATE())',
+    `CREATE TABLE IF NOT EXISTS ${m}."migrations" (` +
+      '"schema_name" VARCHAR(128) NOT NULL, "table_name" VARCHAR(128) NOT NULL, ' +
+      '"statement" VARCHAR(65535) NOT NULL, "batch_id" VARCHAR(256) NOT NULL, "loader" VARCHAR(256) NOT NULL, ' +
+      '"applied_at" TIMESTAMPTZ NOT NULL DEFAULT GETDATE())',
+    `CREATE TABLE IF NOT EXISTS ${m}."dead_letters" (` +
+      '"source_id" VARCHAR(128) NOT NULL, "message_id" VARCHAR(1024) NOT NULL, "stream_sequence" BIGINT NOT NULL, ' +
+      '"reason" VARCHAR(65535) NOT NULL, "envelope" SUPER NOT NULL, ' +
+      '"first_failed_at" TIMESTAMPTZ NOT NULL, "last_failed_at" TIMESTAMPTZ NOT NULL DEFAULT GETDATE(), ' +
+      '"attempts" INTEGER NOT NULL)',
+  ].map((text) => ({ text }));
+}
+
+export function findLoad(meta: string, batchId: string): Statement {
+  return { text: `SELECT 1 FROM ${quoteIdent(meta)}."loads" WHERE "batch_id" = $1`, values: [batchId] };
+}
+
+export function recordLoad(meta: string, r: LoadRecord): Statement {
+  return {
+    text:
+      `INSERT INTO ${quoteIdent(meta)}."loads" ("batch_id", "first_sequence", "last_sequence", "sources", "rows_by_table", "started_at")` +
+      ' VALUES ($1, $2, $3, JSON_PARSE($4), JSON_PARSE($5), $6)',
+    values: [
+      r.batchId,
+      r.firstSequence,
+      r.lastSequence,
+      JSON.stringify(r.sources),
+      JSON.stringify(r.rowsByTable),
+      r.startedAt,
+    ],
+  };
+}
+
+export function recordMigration(meta: string, r: MigrationRecord): Statement {
+  return {
+    text:
+      `INSERT INTO ${quoteIdent(meta)}."migrations" ("schema_name", "table_name", "statement", "batch_id", "loader")` +
+      ' VALUES ($1, $2, $3, $4, $5)',
+    values: [r.target.schema, r.target.table, fitVarchar(r.statement), r.batchId, r.loader],
+  };
+}
+
+export function deadLetter(meta: string, r: DeadLetterRecord): Statement {
+  const table = `${quoteIdent(meta)}."dead_letters"`;
+  return {
+    text:
+      `INSERT INTO ${table} ("source_id", "message_id", "stream_sequence", "reason", "envelope", "first_failed_at", "attempts")` +
+      ' SELECT $1::VARCHAR, $2::VARCHAR, $3::BIGINT, $4::VARCHAR, JSON_PARSE($5::VARCHAR),' +
+      ' COALESCE(MIN("first_failed_at"), GETDATE()::TIMESTAMPTZ), COUNT(*) + 1' +
+      ` FROM ${table} WHERE "source_id" = $1::VARCHAR AND "message_id" = $2::VARCHAR`,
+    // NUL cannot be stored in a VARCHAR; an error message may quote one from the event.
+    values: [
+      r.sourceId,
+      r.messageId,
+      r.streamSequence,
+      fitVarchar(r.reason.replace(/\0/g, '')),
+      r.envelopeJson,
+    ],
+  };
+}
+
+/** The Redshift dialect's SQL; `rules` and `stage` are added by the driver (`index.ts`). */
+export const redshiftSql: Omit<SqlDialect, 'rules' | 'stage'> = {
+  quoteIdent,
+  sqlType,
+  bookkeeping,
+  lock,
+  existingSchemas,
+  createSchema,
+  describeTable,
+  existingColumn,
+  migration,
+  runsOutsideTransaction,
+  recordMigration,
+  createStaging,
+  merge,
+  findLoad,
+  recordLoad,
+  deadLetter,
+};

@@ -1,0 +1,43 @@
+/**
+ * `eventpipe replay` wired from one Config, with the loader's own warehouse, enrichment, transform
+ * and stager (imported from the loader's wiring, so a replay loads exactly as the loader would).
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Config, Logger } from '@eventpipe/core';
+import { createWarehouse, enrich } from '../server.js';
+import { createStager, s3ClientConfig } from '../stage.js';
+import { transform } from '../transform/index.js';
+import { replayArchive, type ReplayDeps, type ReplayRequest, type ReplaySummary } from './replay.js';
+
+export type ReplayHooks = Pick<ReplayDeps, 'onObjects' | 'onProgress'>;
+
+export async function runReplay(
+  config: Config,
+  log: Logger,
+  request: Omit<ReplayRequest, 'batchMaxEvents'>,
+  hooks: ReplayHooks = {},
+): Promise<ReplaySummary> {
+  const s3 = new S3Client(s3ClientConfig(config.s3));
+  const { warehouse } = createWarehouse(config, log);
+  const stager = createStager(config.s3, log);
+  try {
+    if (!request.dryRun) await warehouse.init();
+    return await replayArchive(
+      { ...request, batchMaxEvents: config.loader.batchMaxEvents },
+      {
+        s3,
+        bucket: config.s3.bucket,
+        prefix: config.s3.prefix,
+        enrich,
+        transform,
+        warehouse,
+        stager,
+        ...hooks,
+      },
+    );
+  } finally {
+    stager.close();
+    s3.destroy();
+    await warehouse.close();
+  }
+}

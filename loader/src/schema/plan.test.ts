@@ -1,0 +1,207 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ColumnType, DialectRules, Row, TableBatch } from '../transform/types.js';
+import { COMMON_COLUMNS } from '../transform/columns.js';
+import { inferColumns } from '../transform/table.js';
+import { planTable, type ExistingColumn, type Migration } from './plan.js';
+import { postgresRules, redshiftRules } from './rules.js';
+
+/** A batch of `rows` for table `t`, typed the way the transform types it. */
+function batch(rows: Row[], table = 't'): TableBatch {
+  return { table, mode: 'append', columns: inferColumns(rows, COMMON_COLUMNS.event), rows };
+}
+
+function existing(columns: Record<string, ExistingColumn>): Map<string, ExistingColumn> {
+  return new Map(Object.entries({ id: 'text', uuid_ts: 'timestamp', ...columns }));
+}
+
+/** Table state after applying `migrations`, as a warehouse would report it. */
+function apply(
+  state: Map<string, ExistingColumn> | undefined,
+  migrations: Migration[],
+): Map<string, ExistingColumn> {
+  const next = new Map(state ?? []);
+  for (const m of migrations) {
+    if (m.kind === 'create-table') {
+      next.set('uuid_ts', 'timestamp');
+      for (const c of m.columns) next.set(c.name, c.type);
+    } else if (m.kind === 'add-column') next.set(m.column.name, m.column.type);
+    else if (m.kind === 'widen-column') next.set(m.column, m.to);
+  }
+  return next;
+}
+
+const types = (b: TableBatch): Record<string, ColumnType> =>
+  Object.fromEntries(b.columns.map((c) => [c.name, c.type]));
+
+test('a missing table is created with the batch columns; text columns receive strings', () => {
+  const plan = planTable(
+    undefined,
+    batch([
+      { id: 'a', n: 1 },
+      { id: 'b', n: 'two' },
+    ]),
+    postgresRules,
+  );
+  assert.deepEqual(plan.migrations, [
+    {
+      kind: 'create-table',
+      table: 't',
+      mode: 'append',
+      columns: [
+        { name: 'id', type: 'text', maxBytes: 1 },
+        { name: 'n', type: 'text', maxBytes: 3 },
+      ],
+    },
+  ]);
+  assert.deepEqual(plan.batch.rows, [
+    { id: 'a', n: '1' },
+    { id: 'b', n: 'two' },
+  ]);
+});
+
+test('planned rows list their keys in column order (reproducible staged files)', () => {
+  const plan = planTable(undefined, batch([{ z: 1, n: 2, id: 'a' }]), postgresRules);
+  assert.deepEqual(Object.keys(plan.batch.rows[0]!), ['id', 'n', 'z']);
+  assert.deepEqual(
+    plan.batch.columns.map((c) => c.name),
+    ['id', 'n', 'z'],
+  );
+});
+
+test('a new column is added; unchanged columns plan nothing', () => {
+  const plan = planTable(existing({ n: 'bigint' }), batch([{ id: 'a', n: 1, flag: true }]), postgresRules);
+  assert.deepEqual(plan.migrations, [
+    { kind: 'add-column', table: 't', column: { name: 'flag', type: 'boolean' } },
+  ]);
+  assert.deepEqual(plan.batch.rows, [{ id: 'a', n: 1, flag: true }]);
+});
+
+test('PostgreSQL: int → float → string across an existing table widens the column, no value lost', () => {
+  let state: Map<string, ExistingColumn> | undefined;
+  const loaded: unknown[] = [];
+  for (const price of [1, 2.5, 'three']) {
+    const plan = planTable(state, batch([{ id: String(price), price }]), postgresRules);
+    state = apply(state, plan.migrations);
+    loaded.push(plan.batch.rows[0]!.price);
+    assert.equal(plan.batch.rows[0]!._rejected, undefined);
+  }
+  assert.equal(state!.get('price'), 'text');
+  assert.deepEqual(loaded, [1, 2.5, 'three']);
+  const second = planTable(existing({ price: 'bigint' }), batch([{ id: 'x', price: 2.5 }]), postgresRules);
+  assert.deepEqual(second.migrations, [
+    { kind: 'widen-column', table: 't', column: 'price', from: 'bigint', to: 'double' },
+  ]);
+  // A wider existing column takes narrower values as they are (cast to text for a text column).
+  const narrower = planTable(existing({ price: 'text' }), batch([{ id: 'y', price: 3 }]), postgresRules);
+  assert.deepEqual(narrower.migrations, []);
+  assert.deepEqual(narrower.batch.rows[0], { id: 'y', price: '3' });
+  assert.equal(types(narrower.batch).price, 'text');
+});
+
+test('Redshift: a type it cannot widen keeps the column; only the values that do not fit go to _rejected', () => {
+  const plan = planTable(
+    existing({ price: 'bigint' }),
+    batch([
+      { id: 'a', price: 1 },
+      { id: 'b', price: 2.5 },
+    ]),
+    redshiftRules,
+  );
+  assert.deepEqual(plan.migrations, [
+    { kind: 'add-column', table: 't', column: { name: '_rejected', type: 'json' } },
+  ]);
+  assert.deepEqual(plan.batch.rows, [
+    { id: 'a', price: 1 },
+    { id: 'b', _rejected: { price: 2.5 } },
+  ]);
+  assert.equal(types(plan.batch).price, 'bigint');
+});
+
+test('scalar columns are not widened to json: arrays that meet a number column are rejected', () => {
+  const plan = planTable(
+    existing({ tags: 'bigint', _rejected: 'json' }),
+    batch([
+      { id: 'a', tags: ['x'] },
+      { id: 'b', tags: 5 },
+    ]),
+    postgresRules,
+  );
+  assert.deepEqual(plan.migrations, []);
+  assert.deepEqual(plan.batch.rows, [
+    { id: 'a', _rejected: { tags: ['x'] } },
+    { id: 'b', tags: 5 },
+  ]);
+  const json = planTable(existing({ tags: 'json' }), batch([{ id: 'c', tags: 'plain' }]), postgresRules);
+  assert.deepEqual(json.batch.rows, [{ id: 'c', tags: 'plain' }]);
+});
+
+test('columns past the column budget go to _rejected, and a slot stays free for it', () => {
+  const rules: DialectRules = { ...postgresRules, maxColumns: 5 };
+  // id + uuid_ts + a + b exist: one slot left, kept for `_rejected`.
+  const plan = planTable(
+    existing({ a: 'bigint', b: 'bigint' }),
+    batch([{ id: '1', a: 1, c: 3, d: 'x' }]),
+    rules,
+  );
+  assert.deepEqual(plan.migrations, [
+    { kind: 'add-column', table: 't', column: { name: '_rejected', type: 'json' } },
+  ]);
+  assert.deepEqual(plan.batch.rows, [{ id: '1', a: 1, _rejected: { c: 3, d: 'x' } }]);
+  // A new table spends one slot on uuid_ts and keeps one for `_rejected`.
+  const fresh = planTable(undefined, batch([{ id: '1', a: 1, b: 2, c: 3, d: 4 }]), rules);
+  const created = fresh.migrations[0];
+  assert.equal(created?.kind, 'create-table');
+  assert.deepEqual(created.kind === 'create-table' && created.columns.map((c) => c.name), [
+    'id',
+    'a',
+    'b',
+    '_rejected',
+  ]);
+  assert.deepEqual(fresh.batch.rows[0], { id: '1', a: 1, b: 2, _rejected: { c: 3, d: 4 } });
+});
+
+test('Redshift text: longer than the column → widen-varchar; longer than 65535 bytes → _rejected', () => {
+  const long = 'é'.repeat(200); // 400 bytes
+  const huge = 'x'.repeat(70_000);
+  const plan = planTable(
+    existing({ note: { type: 'text', maxBytes: 256 }, _rejected: 'json' }),
+    batch([
+      { id: 'a', note: long },
+      { id: 'b', note: huge },
+    ]),
+    redshiftRules,
+  );
+  assert.deepEqual(plan.migrations, [
+    { kind: 'widen-varchar', table: 't', column: 'note', fromBytes: 256, maxBytes: 400 },
+  ]);
+  assert.deepEqual(plan.batch.rows[1], { id: 'b', _rejected: { note: huge } });
+  assert.equal(plan.batch.columns.find((c) => c.name === 'note')!.maxBytes, 400);
+  // PostgreSQL text has no such limit.
+  assert.equal(
+    planTable(undefined, batch([{ id: 'b', note: huge }]), postgresRules).batch.rows[0]!.note,
+    huge,
+  );
+});
+
+test('what the transform already rejected is kept and merged', () => {
+  const rows = [{ id: 'a', n: [1], _rejected: { original_timestamp: 'yesterday' } }];
+  const plan = planTable(existing({ n: 'bigint' }), batch(rows), redshiftRules);
+  assert.deepEqual(plan.batch.rows, [{ id: 'a', _rejected: { original_timestamp: 'yesterday', n: [1] } }]);
+  assert.deepEqual(
+    plan.migrations.map((m) => m.kind),
+    ['add-column'],
+  );
+});
+
+test('planning is deterministic and leaves its input untouched', () => {
+  const input = batch([
+    { id: 'a', n: 1.5, s: 'x' },
+    { id: 'b', n: 'y' },
+  ]);
+  const copy = structuredClone(input);
+  const state = existing({ n: 'bigint' });
+  const first = planTable(state, input, redshiftRules);
+  assert.deepEqual(planTable(state, input, redshiftRules), first);
+  assert.deepEqual(input, copy);
+});

@@ -1,0 +1,51 @@
+/**
+ * Nested objects → flat fields (pure): `{a: {b: 1}}` → `[{path: ['a', 'b'], value: 1}]`.
+ */
+import { isPlainObject, setOwn } from './values.js';
+
+/**
+ * Object levels flattened into columns. An object nested deeper is kept whole as one JSON value, so a
+ * deeply nested payload costs one column instead of hundreds. (`context.traits.address.city` is 4.)
+ */
+export const MAX_FLATTEN_DEPTH = 4;
+
+export interface FlatField {
+  path: string[];
+  value: unknown;
+}
+
+/**
+ * Leaves of `object` up to `maxDepth` levels; arrays and deeper objects are leaves (loaded as JSON).
+ * Nulls and empty objects produce no field: a missing column reads as NULL, which is what they hold.
+ * Keys keep the order of the object; the caller names and sorts columns.
+ */
+export function flatten(object: Record<string, unknown>, maxDepth = MAX_FLATTEN_DEPTH): FlatField[] {
+  const fields: FlatField[] = [];
+  const walk = (value: Record<string, unknown>, prefix: string[]): void => {
+    for (const [key, item] of Object.entries(value)) {
+      if (item === null || item === undefined) continue;
+      // NUL cannot be part of a name either; strip it here so `a\0b` names like `ab`.
+      const path = [...prefix, key.includes('\0') ? key.replaceAll('\0', '') : key];
+      if (isPlainObject(item) && path.length < maxDepth) walk(item, path);
+      else if (!isPlainObject(item) || Object.keys(item).length > 0) fields.push({ path, value: item });
+    }
+  };
+  walk(object, []);
+  return fields;
+}
+
+/**
+ * `over` merged onto `under`, objects recursively, `over` winning: how Segment applies a batch-level
+ * `context` under each event's own.
+ */
+export function deepMerge(
+  under: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...under };
+  for (const [key, value] of Object.entries(over)) {
+    const base = Object.hasOwn(merged, key) ? merged[key] : undefined;
+    setOwn(merged, key, isPlainObject(base) && isPlainObject(value) ? deepMerge(base, value) : value);
+  }
+  return merged;
+}

@@ -1,0 +1,329 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Envelope, EventType, SegmentEvent } from '@eventpipe/core';
+import { postgresRules, redshiftRules } from '../schema/rules.js';
+import { transform } from './index.js';
+import type { EnrichedEvent, TableBatch } from './types.js';
+
+const RECEIVED = '2024-05-01T12:00:10.000Z';
+let sequence = 0;
+
+function envelope(type: EventType, event: SegmentEvent, extra: Partial<Envelope> = {}): Envelope {
+  return {
+    v: 1,
+    sourceId: 'web',
+    type,
+    messageId: event.messageId ?? `m-${++sequence}`,
+    receivedAt: RECEIVED,
+    event: { type, ...event },
+    ...extra,
+  };
+}
+
+function run(events: (Envelope | EnrichedEvent)[], rules = postgresRules) {
+  return transform(
+    events.map((e) => ('envelope' in e ? e : { envelope: e })),
+    rules,
+  );
+}
+
+function table(events: (Envelope | EnrichedEvent)[], name: string, rules = postgresRules): TableBatch {
+  const found = run(events, rules)[0]?.tables.find((t) => t.table === name);
+  assert.ok(found, `no table ${name}`);
+  return found;
+}
+
+function types(batch: TableBatch): Record<string, string> {
+  return Object.fromEntries(batch.columns.map((c) => [c.name, c.type]));
+}
+
+test('a track lands in tracks (common columns only) and in its event table (with properties)', () => {
+  const e = envelope(
+    'track',
+    {
+      messageId: 'm1',
+      userId: 42,
+      anonymousId: 'anon-1',
+      event: 'Order Completed',
+      properties: { 'Order ID': 'o-1', total: 9.5, items: [{ sku: 'a' }], user_id: 'spoofed' },
+      context: { library: { name: 'analytics-node', version: '3.0.0' }, page: { url: 'https://x.test/' } },
+    },
+    { ip: '203.0.113.9', userAgent: 'curl/8' },
+  );
+  const [source] = run([e]);
+  assert.equal(source!.schema, 'web');
+  assert.deepEqual(
+    source!.tables.map((t) => [t.table, t.mode]),
+    [
+      ['order_completed', 'append'],
+      ['tracks', 'append'],
+    ],
+  );
+  const [own, tracks] = source!.tables;
+  assert.deepEqual(tracks!.rows[0], {
+    id: 'm1',
+    anonymous_id: 'anon-1',
+    user_id: '42',
+    event: 'order_completed',
+    event_text: 'Order Completed',
+    received_at: RECEIVED,
+    timestamp: RECEIVED,
+    context_ip: '203.0.113.9',
+    context_library_name: 'analytics-node',
+    context_library_version: '3.0.0',
+    context_page_url: 'https://x.test/',
+    context_user_agent: 'curl/8',
+  });
+  assert.deepEqual(own!.rows[0], {
+    ...tracks!.rows[0],
+    items: [{ sku: 'a' }],
+    order_id: 'o-1',
+    property_user_id: 'spoofed',
+    total: 9.5,
+  });
+  assert.deepEqual(types(own!), {
+    id: 'text',
+    anonymous_id: 'text',
+    user_id: 'text',
+    event: 'text',
+    event_text: 'text',
+    received_at: 'timestamp',
+    timestamp: 'timestamp',
+    context_ip: 'text',
+    context_library_name: 'text',
+    context_library_version: 'text',
+    context_page_url: 'text',
+    context_user_agent: 'text',
+    items: 'json',
+    order_id: 'text',
+    property_user_id: 'text',
+    total: 'double',
+  });
+});
+
+test('timestamp is corrected for client clock skew', () => {
+  // The client's clock is 1 h ahead: it sent at 13:00:09 what happened at 13:00:00 (its time).
+  const e = envelope('track', {
+    event: 'x',
+    timestamp: '2024-05-01T13:00:00.000Z',
+    sentAt: '2024-05-01T13:00:09.000Z',
+  });
+  const row = table([e], 'tracks').rows[0]!;
+  assert.equal(row.original_timestamp, '2024-05-01T13:00:00.000Z');
+  assert.equal(row.sent_at, '2024-05-01T13:00:09.000Z');
+  assert.equal(row.timestamp, '2024-05-01T12:00:01.000Z');
+  // Without sentAt the client's timestamp is taken as given; the envelope's sentAt (batch) counts too.
+  const noSent = envelope('track', { event: 'x', timestamp: '2024-05-01T11:00:00+01:00' });
+  assert.equal(table([noSent], 'tracks').rows[0]!.timestamp, '2024-05-01T11:00:00+01:00');
+  const batchSent = envelope(
+    'track',
+    { event: 'x', timestamp: '2024-05-01T12:00:00.000Z' },
+    { sentAt: '2024-05-01T12:00:05.000Z' },
+  );
+  assert.equal(table([batchSent], 'tracks').rows[0]!.timestamp, '2024-05-01T12:00:05.000Z');
+});
+
+test('a time that is not a timestamp is kept in _rejected instead of turning the column into text', () => {
+  const e = envelope('track', { event: 'x', timestamp: 'yesterday', sentAt: '2024-05-01T13:00:09.000Z' });
+  const batch = table([e], 'tracks');
+  const row = batch.rows[0]!;
+  assert.equal(row.original_timestamp, undefined);
+  assert.equal(row.timestamp, RECEIVED);
+  assert.deepEqual(row._rejected, { original_timestamp: 'yesterday' });
+  assert.equal(types(batch)._rejected, 'json');
+});
+
+test('batch context merges under the event context; the envelope ip and user agent fill gaps only', () => {
+  const e = envelope(
+    'page',
+    { name: 'Home', context: { ip: '198.51.100.1', locale: 'de-DE', library: { version: '2' } } },
+    {
+      ip: '203.0.113.9',
+      userAgent: 'UA',
+      batchContext: { library: { name: 'lib', version: '1' }, locale: 'en' },
+    },
+  );
+  const row = table([e], 'pages').rows[0]!;
+  assert.equal(row.context_ip, '198.51.100.1');
+  assert.equal(row.context_user_agent, 'UA');
+  assert.equal(row.context_locale, 'de-DE');
+  assert.equal(row.context_library_name, 'lib');
+  assert.equal(row.context_library_version, '2');
+  assert.equal(row.name, 'Home');
+});
+
+test('nested objects are flattened with _, arrays and objects past the depth are json', () => {
+  const e = envelope('track', {
+    event: 'x',
+    properties: { a: { b: 1, c: { d: { e: { f: 1 } } } }, tags: ['x'], empty: {}, nothing: null },
+  });
+  const batch = table([e], 'x');
+  const row = batch.rows[0]!;
+  assert.equal(row.a_b, 1);
+  assert.deepEqual(row.a_c_d_e, { f: 1 });
+  assert.deepEqual(row.tags, ['x']);
+  assert.ok(!('empty' in row) && !('nothing' in row));
+  assert.equal(types(batch).a_c_d_e, 'json');
+});
+
+test('int → float → string across rows widens the batch column; values stay as sent', () => {
+  const events = [1, 2.5, 'three'].map((price) => envelope('track', { event: 'x', properties: { price } }));
+  const batch = table(events, 'x');
+  assert.equal(types(batch).price, 'text');
+  assert.deepEqual(
+    batch.rows.map((r) => r.price),
+    [1, 2.5, 'three'],
+  );
+  assert.equal(batch.columns.find((c) => c.name === 'price')!.maxBytes, 5);
+  assert.equal(types(table(events.slice(0, 2), 'x')).price, 'double');
+});
+
+test('identify → identifies and users; users holds the latest traits per user within the batch', () => {
+  const events = [
+    envelope(
+      'identify',
+      {
+        userId: 'u1',
+        traits: { email: 'new@x.test', plan: 'pro' },
+      },
+      { receivedAt: '2024-05-01T12:00:02.000Z' },
+    ),
+    envelope(
+      'identify',
+      {
+        userId: 'u1',
+        traits: { email: 'old@x.test', name: 'Ann', user_id: 'dup' },
+      },
+      { receivedAt: '2024-05-01T12:00:01.000Z' },
+    ),
+    envelope('identify', { anonymousId: 'a', traits: { email: 'anon@x.test' } }),
+  ];
+  const identifies = table(events, 'identifies');
+  assert.equal(identifies.rows.length, 3);
+  assert.equal(identifies.rows[1]!.trait_user_id, 'dup');
+  const users = table(events, 'users');
+  assert.equal(users.mode, 'latest');
+  assert.deepEqual(users.rows, [
+    {
+      id: 'u1',
+      received_at: '2024-05-01T12:00:02.000Z',
+      email: 'new@x.test',
+      name: 'Ann',
+      plan: 'pro',
+      trait_user_id: 'dup',
+    },
+  ]);
+});
+
+test('common column types are fixed only in the tables where the column is common', () => {
+  const events = [
+    envelope('track', { event: 'x', properties: { name: 5, category: true } }),
+    envelope('page', { name: 'Home', properties: { name: 5 } }),
+  ];
+  assert.equal(types(table(events, 'x')).name, 'bigint');
+  assert.equal(types(table(events, 'x')).category, 'boolean');
+  const pages = table(events, 'pages');
+  assert.equal(types(pages).name, 'text');
+  assert.equal(types(pages).property_name, 'bigint');
+});
+
+test('groups, aliases and screens', () => {
+  const events = [
+    envelope('group', { userId: 'u', groupId: 7, traits: { name: 'ACME', group_id: 'x' } }),
+    envelope('alias', { userId: 'u', previousId: 'anon' }),
+    envelope('screen', { userId: 'u', name: 'Home', category: 'Main', properties: { name: 'p' } }),
+  ];
+  const groups = table(events, 'groups').rows[0]!;
+  assert.equal(groups.group_id, '7');
+  assert.equal(groups.name, 'ACME');
+  assert.equal(groups.trait_group_id, 'x');
+  assert.equal(table(events, 'aliases').rows[0]!.previous_id, 'anon');
+  const screen = table(events, 'screens').rows[0]!;
+  assert.deepEqual([screen.name, screen.category, screen.property_name], ['Home', 'Main', 'p']);
+});
+
+test('NUL characters are stripped from values, keys and json; the rest of the string is kept', () => {
+  const e = envelope(
+    'track',
+    {
+      event: 'Sig\u0000nup',
+      properties: { 'na\u0000me': 'A\u0000B', list: ['x\u0000y'] },
+    },
+    { userAgent: 'U\u0000A' },
+  );
+  const [source] = run([e]);
+  const own = source!.tables.find((t) => t.table === 'signup')!;
+  const row = own.rows[0]!;
+  assert.equal(row.name, 'AB');
+  assert.deepEqual(row.list, ['xy']);
+  assert.equal(row.event_text, 'Signup');
+  assert.equal(row.context_user_agent, 'UA');
+  assert.ok(!JSON.stringify(source).includes('\\u0000'));
+});
+
+test('enrichments add columns, override raw ones, may clear them, and errors are recorded', () => {
+  const e: EnrichedEvent = {
+    envelope: envelope('track', { event: 'x', context: { ip: '203.0.113.9', locale: 'en' } }),
+    enriched: { context_ip: '203.0.113.0', context_geo_country: 'DE', context_locale: null, id: 'evil' },
+    enrichmentErrors: ['user-agent'],
+  };
+  const batch = table([e], 'x');
+  const row = batch.rows[0]!;
+  assert.equal(row.context_ip, '203.0.113.0');
+  assert.equal(row.context_geo_country, 'DE');
+  assert.ok(!('context_locale' in row));
+  assert.notEqual(row.id, 'evil');
+  assert.deepEqual(row._rejected, { id: 'evil' });
+  assert.deepEqual(row._enrichment_errors, ['user-agent']);
+  assert.equal(types(batch)._enrichment_errors, 'json');
+  assert.ok(!('uuid_ts' in row), 'uuid_ts is set by the database');
+});
+
+test('colliding keys across events of one table get distinct columns; names fit the dialect', () => {
+  const long = 'k'.repeat(300);
+  const events = [
+    envelope('track', { event: 'x', properties: { 'Order ID': 1, [long]: 'a' } }),
+    envelope('track', { event: 'x', properties: { order_id: 2, 'it"s; drop': 'b' } }),
+  ];
+  const batch = table(events, 'x');
+  const names = batch.columns.map((c) => c.name);
+  assert.ok(names.includes('order_id'));
+  assert.equal(batch.rows[1]!.order_id, 2);
+  const other = names.find((n) => /^order_id_[0-9a-f]{8}$/.test(n));
+  assert.ok(other);
+  assert.equal(batch.rows[0]![other], 1);
+  assert.ok(names.includes('it_s_drop'));
+  assert.ok(names.every((n) => n.length <= 63));
+  assert.ok(table(events, 'x', redshiftRules).columns.some((c) => c.name.length === 127));
+});
+
+test('a track without an event name goes to tracks only; odd payloads are kept in _rejected', () => {
+  const [source] = run([envelope('track', { properties: 'not an object' as never })]);
+  assert.deepEqual(
+    source!.tables.map((t) => t.table),
+    ['tracks'],
+  );
+  const own = table([envelope('track', { event: 'x', properties: 'oops' as never })], 'x');
+  assert.deepEqual(own.rows[0]!._rejected, { properties: 'oops' });
+});
+
+test('sources become schemas; output is deterministic', () => {
+  const events = [
+    envelope('track', { messageId: '1', event: 'B', properties: { z: 1, a: true } }),
+    envelope('identify', { messageId: '2', userId: 'u', traits: { t: 'x' } }, { sourceId: 'Mobile App' }),
+    envelope('track', { messageId: '3', event: 'A', properties: { a: 'str' } }),
+  ];
+  const first = run(events);
+  assert.deepEqual(
+    first.map((s) => [s.sourceId, s.schema, s.tables.map((t) => t.table)]),
+    [
+      ['Mobile App', 'mobile_app', ['identifies', 'users']],
+      ['web', 'web', ['a', 'b', 'tracks']],
+    ],
+  );
+  assert.equal(JSON.stringify(run(structuredClone(events))), JSON.stringify(first));
+  // The envelopes are never edited.
+  const copy = structuredClone(events);
+  run(events);
+  assert.deepEqual(events, copy);
+});

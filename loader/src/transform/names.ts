@@ -1,0 +1,192 @@
+/**
+ * Warehouse names from event data (pure): snake_case, lower case, `[a-z0-9_]` only, never starting
+ * with a digit, at most `maxBytes` bytes, and never the name of a common column or a reserved word.
+ * Every name these functions return is ASCII, so its length in characters is its length in bytes.
+ *
+ * Names from events are still always emitted quoted by the SQL generators; the rules here are for
+ * analysts (Segment-compatible, unquoted-friendly names) and for the warehouses' identifier limits.
+ */
+import { createHash } from 'node:crypto';
+import { RESERVED_WORDS } from './reserved.js';
+
+/** Hex characters of the stable suffix added to a truncated or colliding name. */
+export const HASH_CHARS = 8;
+
+/** Event names that would clash with the standard tables of a source. */
+export const STANDARD_TABLES: ReadonlySet<string> = new Set([
+  'tracks',
+  'identifies',
+  'users',
+  'pages',
+  'screens',
+  'groups',
+  'aliases',
+]);
+
+/** A short, stable hash of `text` (hex): the same input gives the same suffix in every batch and replay. */
+export function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, HASH_CHARS);
+}
+
+/**
+ * snake_case in `[a-z0-9_]`: `Order ID` → `order_id`, `productSKU` → `product_sku`, `a.b` → `a_b`,
+ * `prénom` → `prenom` (accents are dropped, other letters outside ASCII become `_`). Runs of
+ * separators collapse to one `_`, and leading/trailing ones are trimmed, so the result may be empty.
+ */
+export function normalizeName(raw: string): string {
+  return raw
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+/** `name` cut to fit `maxBytes` together with `_` and the hash of `seed`. */
+export function withHashSuffix(name: string, seed: string, maxBytes: number): string {
+  return `${name.slice(0, maxBytes - HASH_CHARS - 1)}_${shortHash(seed)}`;
+}
+
+/** `name` unchanged when it fits `maxBytes`, else truncated with the hash of the full name, so two long names never merge. */
+export function fitIdentifier(name: string, maxBytes: number): string {
+  return name.length <= maxBytes ? name : withHashSuffix(name, name, maxBytes);
+}
+
+/**
+ * The normalised form of `raw` that can start an identifier: a name with no ASCII letter or digit
+ * at all (`名前`) becomes `_` + its hash, a leading digit gets a `_` prefix.
+ */
+function identifierBody(raw: string): string {
+  const name = normalizeName(raw);
+  if (name === '') return `_${shortHash(raw)}`;
+  return /^[0-9]/.test(name) ? `_${name}` : name;
+}
+
+/**
+ * The table of a track event name: `Order Completed` → `order_completed`. A name that is a standard
+ * table (`users`) or a reserved word gets the prefix `event_`. Two event names that normalise alike
+ * (`Order Completed`, `order_completed`) share one table, as in Segment; `event_text` tells them apart.
+ */
+export function eventTableName(eventName: string, maxBytes: number): string {
+  const name = identifierBody(eventName);
+  const safe = STANDARD_TABLES.has(name) || RESERVED_WORDS.has(name) ? `event_${name}` : name;
+  return fitIdentifier(safe, maxBytes);
+}
+
+/**
+ * A name that is meant to be a column name already (an enrichment's output field): normalised and
+ * fitted the same way, so `context_geo_city` stays as it is and anything else becomes valid.
+ */
+export function plainColumnName(raw: string, maxBytes: number): string {
+  return fitIdentifier(identifierBody(raw), maxBytes);
+}
+
+/** The warehouse schema of a source. `pg_…` and `information_schema` are system names in both warehouses. */
+export function schemaName(sourceId: string, maxBytes: number): string {
+  const name = identifierBody(sourceId);
+  const reserved = name.startsWith('pg_') || name === 'information_schema' || RESERVED_WORDS.has(name);
+  return fitIdentifier(reserved ? `source_${name}` : name, maxBytes);
+}
+
+/** Where a flattened field comes from: the `context` object, `properties`, or `traits`. */
+export type FieldRoot = 'context' | 'property' | 'trait';
+
+/** A flattened field: `properties.a.b` is `{ root: 'property', path: ['a', 'b'] }`. */
+export interface FieldKey {
+  root: FieldRoot;
+  path: readonly string[];
+}
+
+/** Identity of a field within a table (never ambiguous, whatever characters the keys hold). */
+export function fieldId(field: FieldKey): string {
+  return JSON.stringify([field.root, ...field.path]);
+}
+
+/**
+ * The name a field gets when no other field of its table claims the same name. `context.page.url` →
+ * `context_page_url`; a property or trait whose name is a common column of the table, a reserved
+ * word, or starts with `context_` (the namespace of context and enrichment columns) is prefixed:
+ * `user_id` → `property_user_id` / `trait_user_id`.
+ */
+export function preferredColumnName(
+  field: FieldKey,
+  commonColumns: ReadonlySet<string>,
+  maxBytes: number,
+): string {
+  const joined = field.path.join('_');
+  if (field.root === 'context') {
+    return fitIdentifier(`context_${normalizeName(joined) || `_${shortHash(joined)}`}`, maxBytes);
+  }
+  const body = identifierBody(joined);
+  const clashes = commonColumns.has(body) || RESERVED_WORDS.has(body) || body.startsWith('context_');
+  return fitIdentifier(clashes ? `${field.root}_${body}` : body, maxBytes);
+}
+
+/** The key path joined as it was sent; a field "is its own name" when this equals its preferred name. */
+function rawName(field: FieldKey): string {
+  return (field.root === 'context' ? ['context', ...field.path] : field.path).join('_');
+}
+
+/**
+ * Column names for every distinct field of one table in one batch, keyed by `fieldId`. Distinct
+ * fields never share a name, and no field takes a common column's name.
+ *
+ * The collision rule, which makes the mapping deterministic across batches and replays:
+ * fields whose preferred names are equal compete for that name; the field whose key path already *is*
+ * the name (`order_id` against `Order ID`, nested `{a: {b}}` against `"a.b"`) keeps it; among several
+ * such fields, or when none is, the one with the smallest `fieldId` (UTF-16 code-unit order) keeps it.
+ * Every other field gets the preferred name cut to fit plus `_` and the hash of its own `fieldId`,
+ * a name that depends only on that field. So the same set of keys always yields the same names, and a
+ * key that is its own name is always in the plain column. (A key like `Order ID` that arrives without
+ * `order_id` in its batch uses the plain `order_id` column, as Segment would: names alone cannot
+ * record spelling across batches.) Should a hash suffix itself be taken, a counter is added to the
+ * hashed seed until the name is free.
+ */
+export function resolveColumnNames(
+  fields: Iterable<FieldKey>,
+  commonColumns: ReadonlySet<string>,
+  maxBytes: number,
+): Map<string, string> {
+  const byName = new Map<string, { id: string; own: boolean }[]>();
+  const seen = new Set<string>();
+  for (const field of fields) {
+    const id = fieldId(field);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const name = preferredColumnName(field, commonColumns, maxBytes);
+    const group = byName.get(name) ?? [];
+    group.push({ id, own: rawName(field) === name });
+    byName.set(name, group);
+  }
+
+  const taken = new Set(commonColumns);
+  const names = new Map<string, string>();
+  const losers: { id: string; name: string }[] = [];
+  for (const name of [...byName.keys()].sort()) {
+    const group = byName.get(name)!.sort((a, b) => Number(b.own) - Number(a.own) || compare(a.id, b.id));
+    group.forEach((candidate, index) => {
+      if (index === 0 && !taken.has(name)) {
+        names.set(candidate.id, name);
+        taken.add(name);
+      } else {
+        losers.push({ id: candidate.id, name });
+      }
+    });
+  }
+  // Winners first, so that a suffixed name can never take a plain name another field is entitled to.
+  for (const { id, name } of losers) {
+    let suffixed = withHashSuffix(name, id, maxBytes);
+    for (let attempt = 1; taken.has(suffixed); attempt++) {
+      suffixed = withHashSuffix(name, `${id}#${attempt}`, maxBytes);
+    }
+    names.set(id, suffixed);
+    taken.add(suffixed);
+  }
+  return names;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

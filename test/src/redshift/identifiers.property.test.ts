@@ -1,0 +1,73 @@
+/**
+ * Property: whatever keys events carry, the columns of a table get valid Redshift identifiers —
+ * quoted, at most 127 bytes, lower case — and two different keys never share a column.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { COMMON_COLUMNS, fieldId, redshiftRules, redshiftSql, resolveColumnNames } from '@eventpipe/loader';
+
+const key = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 200 }),
+  fc.constantFrom(
+    'select',
+    'user',
+    'id',
+    'user_id',
+    'received_at',
+    'Order ID',
+    'order_id',
+    'a.b',
+    '名前',
+    'context_ip',
+  ),
+  fc.string({ unit: fc.constantFrom('a', 'B', '_', ' ', '.', '1', 'é'), maxLength: 300 }),
+);
+const field = fc.record({
+  root: fc.constantFrom('property' as const, 'context' as const),
+  path: fc.array(key, { minLength: 1, maxLength: 3 }),
+});
+
+test('every field of a table gets a distinct, valid, quoted identifier of at most 127 bytes', () => {
+  fc.assert(
+    fc.property(fc.array(field, { minLength: 1, maxLength: 40 }), (fields) => {
+      const common = COMMON_COLUMNS.event;
+      const names = resolveColumnNames(fields, common, redshiftRules.maxIdentifierBytes);
+      const distinctIds = new Set(fields.map(fieldId));
+      assert.equal(names.size, distinctIds.size);
+      const used = new Set<string>();
+      for (const id of distinctIds) {
+        const name = names.get(id)!;
+        assert.ok(Buffer.byteLength(name, 'utf8') <= 127, name);
+        assert.match(name, /^[a-z_][a-z0-9_]*$/);
+        assert.equal(redshiftSql.quoteIdent(name), `"${name}"`);
+        assert.ok(!common.has(name), `${name} is a common column`);
+        assert.ok(!used.has(name), `${name} given to two fields`);
+        used.add(name);
+      }
+      // Deterministic: the same keys in another order map to the same names.
+      const again = resolveColumnNames([...fields].reverse(), common, redshiftRules.maxIdentifierBytes);
+      assert.deepEqual(new Map([...again].sort()), new Map([...names].sort()));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('quoteIdent never lets a name out unquoted: it quotes it exactly, or refuses it', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 140 }), (name) => {
+      let quoted: string;
+      try {
+        quoted = redshiftSql.quoteIdent(name);
+      } catch (error) {
+        assert.equal((error as Error).name, 'InvalidIdentifierError');
+        return;
+      }
+      assert.ok(quoted.startsWith('"') && quoted.endsWith('"'));
+      assert.equal(quoted.slice(1, -1).replace(/""/g, '"'), name);
+      assert.ok(!/(^|[^"])"([^"]|$)/.test(quoted.slice(1, -1)), 'no lone quote inside');
+      assert.ok(Buffer.byteLength(name, 'utf8') <= 127 && name === name.toLowerCase());
+    }),
+    { numRuns: 1000 },
+  );
+});

@@ -1,0 +1,432 @@
+/**
+ * The Redshift dialect through the shared load flow, against a real PostgreSQL and a real S3 (s3rver).
+ *
+ * Redshift cannot be reached from here, so what can run elsewhere does: every statement of the
+ * Redshift dialect is sent to PostgreSQL as it is, with two exceptions made explicit below — the
+ * storage clauses of its DDL (`ENCODE`, `DISTSTYLE`, `SORTKEY`) are removed, and the COPY from S3 is
+ * emulated by reading the manifest, the JSONPaths file and the gzipped load files the dialect wrote to
+ * S3 (which checks those files too). PostgreSQL stands in for Redshift's `SUPER`, `GETDATE()` and
+ * `JSON_PARSE` with a domain and two functions.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import pg from 'pg';
+import { createLogger, type Envelope, type EventType, type SegmentEvent } from '@eventpipe/core';
+import {
+  S3RVER_CREDENTIALS,
+  startPostgres,
+  startS3,
+  type PostgresServer,
+  type S3Server,
+} from '@eventpipe/local';
+import { createStager, s3ClientConfig, type LoadBatch, type Warehouse } from '@eventpipe/loader';
+import {
+  createFlowWarehouse,
+  createRedshiftStage,
+  createRedshiftWarehouse,
+  explainCopyFailure,
+  isPermanentRedshiftError,
+  RedshiftLoadError,
+  redshiftRules,
+  redshiftSql,
+  transform,
+  type CopyJob,
+  type SqlDialect,
+} from '@eventpipe/loader';
+
+const log = createLogger('test', 'silent');
+const BUCKET = 'eventpipe';
+const IAM_ROLE = 'arn:aws:iam::123456789012:role/eventpipe-copy';
+
+let postgres: PostgresServer;
+let s3server: S3Server;
+let s3: S3Client;
+let db: pg.Pool;
+let warehouse: Warehouse;
+let s3Config: {
+  bucket: string;
+  prefix: string;
+  region: string;
+  endpoint: string;
+  forcePathStyle: boolean;
+  accessKeyId: string;
+  secretAccessKey: string;
+};
+
+/** What PostgreSQL lacks of the Redshift SQL the dialect sends (and nothing else). */
+const REDSHIFT_SHIMS = [
+  'CREATE DOMAIN super AS jsonb',
+  `CREATE FUNCTION getdate() RETURNS timestamptz LANGUAGE sql AS 'SELECT clock_timestamp()'`,
+  `CREATE FUNCTION json_parse(text) RETURNS jsonb LANGUAGE sql IMMUTABLE AS 'SELECT $1::jsonb'`,
+];
+
+/** Redshift's storage clauses, which PostgreSQL has no syntax for; the rest of the DDL is sent as is. */
+const postgresSpelling = (text: string) =>
+  text.replace(/ ENCODE ZSTD/g, '').replace(/ DISTSTYLE AUTO( SORTKEY \("[^"]+"\))?/g, '');
+
+async function getObject(key: string): Promise<Buffer> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  return Buffer.from(await object.Body!.transformToByteArray());
+}
+
+async function getJson<T>(key: string): Promise<T> {
+  return JSON.parse((await getObject(key)).toString('utf8')) as T;
+}
+
+/** Set by a test to make the next COPY fail the way Redshift's does. */
+let failNextCopy: Error | undefined;
+const copies: CopyJob[] = [];
+
+/**
+ * COPY, emulated from what it would read: the manifest's files (every one mandatory), each JSON line
+ * mapped to columns by the JSONPaths file, in the order of the COPY's column list.
+ */
+async function emulateCopy(client: pg.ClientBase, job: CopyJob): Promise<void> {
+  copies.push(job);
+  if (failNextCopy) {
+    const error = failNextCopy;
+    failNextCopy = undefined;
+    throw error;
+  }
+  assert.ok(
+    job.statement.startsWith(`COPY "${job.table}" (`) &&
+      job.statement.includes(` FROM 's3://${BUCKET}/${job.manifestKey}' IAM_ROLE '${IAM_ROLE}' MANIFEST `) &&
+      job.statement.endsWith(` FORMAT AS JSON 's3://${BUCKET}/${job.jsonpathsKey}' GZIP TIMEFORMAT 'auto'`),
+    job.statement,
+  );
+  const { jsonpaths } = await getJson<{ jsonpaths: string[] }>(job.jsonpathsKey);
+  const columns = jsonpaths.map((path) => /^\$\['([^']+)'\]$/.exec(path)?.[1]);
+  assert.deepEqual(columns, job.columns, 'the JSONPaths file lists the COPY columns in order');
+
+  const { entries } = await getJson<{ entries: { url: string; mandatory: boolean }[] }>(job.manifestKey);
+  const records: Record<string, unknown>[] = [];
+  for (const entry of entries) {
+    assert.equal(entry.mandatory, true);
+    const key = entry.url.slice(`s3://${BUCKET}/`.length);
+    const lines = gunzipSync(await getObject(key))
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean);
+    for (const line of lines) {
+      const row = JSON.parse(line) as Record<string, unknown>;
+      records.push(Object.fromEntries(job.columns.map((c) => [c, row[c] ?? null])));
+    }
+  }
+  const names = job.columns.map((c) => `"${c}"`).join(', ');
+  await client.query(
+    `INSERT INTO "${job.table}" (${names}) SELECT ${names} FROM json_populate_recordset(NULL::"${job.table}", $1::json)`,
+    [JSON.stringify(records)],
+  );
+}
+
+before(async () => {
+  [postgres, s3server] = await Promise.all([startPostgres(), startS3({ bucket: BUCKET })]);
+  s3Config = {
+    bucket: BUCKET,
+    prefix: 'pipe',
+    region: 'us-east-1',
+    endpoint: s3server.url,
+    forcePathStyle: true,
+    ...S3RVER_CREDENTIALS,
+  };
+  s3 = new S3Client(s3ClientConfig(s3Config));
+  db = new pg.Pool({ connectionString: postgres.url, max: 2 });
+  for (const shim of REDSHIFT_SHIMS) await db.query(shim);
+
+  const stage = createRedshiftStage({
+    s3,
+    stager: createStager(s3Config, log),
+    bucket: BUCKET,
+    region: s3Config.region,
+    credentials: { iamRole: IAM_ROLE },
+    errorReader: db,
+    runCopy: emulateCopy,
+  });
+  const dialect: SqlDialect = {
+    ...redshiftSql,
+    rules: redshiftRules,
+    stage,
+    migration: (ref, m) =>
+      redshiftSql.migration(ref, m).map((s) => ({ ...s, text: postgresSpelling(s.text) })),
+  };
+  const pool = new pg.Pool({ connectionString: postgres.url, max: 4 });
+  warehouse = createFlowWarehouse(pool, dialect, { metaSchema: '_eventpipe', log });
+  await warehouse.init();
+});
+
+after(async () => {
+  await warehouse?.close();
+  await db?.end();
+  s3?.destroy();
+  await Promise.all([postgres?.dispose(), s3server?.dispose()]);
+});
+
+let sequence = 0;
+let clock = Date.parse('2024-05-01T10:00:00.000Z');
+
+/** An envelope as the collector builds it; `receivedAt` advances by one second per call unless given. */
+function envelope(type: EventType, event: SegmentEvent, receivedAt?: string): Envelope {
+  clock += 1000;
+  const at = receivedAt ?? new Date(clock).toISOString();
+  const messageId = event.messageId ?? `m-${++sequence}`;
+  return {
+    v: 1,
+    sourceId: 'web',
+    type,
+    messageId,
+    receivedAt: at,
+    sentAt: at,
+    event: { type, messageId, timestamp: at, ...event },
+  };
+}
+
+function batchOf(batchId: string, envelopes: Envelope[]): LoadBatch {
+  const sources = transform(
+    envelopes.map((e) => ({ envelope: e })),
+    redshiftRules,
+  );
+  return { batchId, firstSequence: 1, lastSequence: envelopes.length, sources };
+}
+
+async function rows(sql: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
+  return (await db.query(sql, values)).rows;
+}
+
+async function varcharSize(table: string, column: string): Promise<number | null> {
+  const [row] = await rows(
+    `SELECT character_maximum_length AS n FROM information_schema.columns WHERE table_schema = 'web' AND table_name = $1 AND column_name = $2`,
+    [table, column],
+  );
+  return row ? (row.n as number | null) : null;
+}
+
+describe('the Redshift dialect through the shared load flow', () => {
+  const first = [
+    envelope('track', {
+      messageId: 'o-1',
+      event: 'Order Completed',
+      userId: 'u1',
+      properties: { total: 30, select: 'reserved', products: [{ sku: 'a', qty: 2 }] },
+    }),
+    envelope('identify', { userId: 'u1', traits: { email: 'u1@example.com', plan: 'free' } }),
+  ];
+  const batch1 = batchOf('b-0001', first);
+
+  test('a new table: VARCHARs sized in bytes, nested values in SUPER, the load recorded', async () => {
+    const result = await warehouse.load(batch1);
+    assert.equal(result.alreadyLoaded, false);
+    assert.deepEqual(result.rowsByTable, {
+      'web.identifies': 1,
+      'web.order_completed': 1,
+      'web.tracks': 1,
+      'web.users': 1,
+    });
+    assert.ok(
+      result.migrations.some((m) => m.startsWith('CREATE TABLE IF NOT EXISTS "web"."order_completed" (')),
+    );
+
+    const [order] = await rows(
+      'SELECT id, total, property_select, products, uuid_ts FROM web.order_completed',
+    );
+    assert.deepEqual(order?.products, [{ sku: 'a', qty: 2 }]);
+    assert.equal(order?.property_select, 'reserved');
+    assert.equal(order?.total, '30'); // an integer property is a BIGINT (pg returns those as strings)
+    assert.ok(order?.uuid_ts instanceof Date, 'uuid_ts set by the table default');
+    assert.equal(await varcharSize('order_completed', 'id'), 256);
+
+    const [load] = await rows(
+      `SELECT sources, rows_by_table FROM _eventpipe.loads WHERE batch_id = 'b-0001'`,
+    );
+    assert.deepEqual(load?.sources, ['web']);
+    assert.equal((load?.rows_by_table as Record<string, number>)['web.users'], 1);
+    const journal = await rows(
+      `SELECT statement FROM _eventpipe.migrations WHERE table_name = 'order_completed'`,
+    );
+    assert.equal(journal.length, 1);
+  });
+
+  test('COPY read a manifest and a JSONPaths file written beside the load file', async () => {
+    const base = 'pipe/load/web/order_completed/b-0001';
+    const manifest = await getJson<{ entries: { url: string; mandatory: boolean }[] }>(`${base}.manifest`);
+    assert.deepEqual(manifest.entries, [{ url: `s3://${BUCKET}/${base}.ndjson.gz`, mandatory: true }]);
+    const { jsonpaths } = await getJson<{ jsonpaths: string[] }>(`${base}.jsonpaths`);
+    assert.ok(jsonpaths.includes("$['property_select']") && jsonpaths.includes("$['products']"));
+    assert.ok(!jsonpaths.includes("$['uuid_ts']"), 'uuid_ts is set by Redshift, not loaded');
+  });
+
+  test('the same batch again is a no-op; redelivered and in-batch duplicate ids are skipped', async () => {
+    assert.equal((await warehouse.load(batch1)).alreadyLoaded, true);
+    const again = envelope('track', {
+      messageId: 'o-2',
+      event: 'Order Completed',
+      userId: 'u2',
+      properties: { total: 5 },
+    });
+    const result = await warehouse.load(batchOf('b-0002', [first[0]!, again, again]));
+    assert.equal(result.rowsByTable['web.order_completed'], 1);
+    const ids = await rows('SELECT id FROM web.order_completed ORDER BY id');
+    assert.deepEqual(
+      ids.map((r) => r.id),
+      ['o-1', 'o-2'],
+    );
+  });
+
+  test('a new column is added, a longer text widens its VARCHAR outside the transaction', async () => {
+    const long = 'ß'.repeat(200); // 400 bytes: more than the VARCHAR(256) of `property_select`
+    const result = await warehouse.load(
+      batchOf('b-0003', [
+        envelope('track', {
+          event: 'Order Completed',
+          userId: 'u3',
+          properties: { total: 7, select: long, coupon: 'SPRING' },
+        }),
+      ]),
+    );
+    assert.deepEqual(result.migrations, [
+      'ALTER TABLE "web"."order_completed" ALTER COLUMN "property_select" TYPE VARCHAR(512)',
+      'ALTER TABLE "web"."order_completed" ADD COLUMN "coupon" VARCHAR(256)',
+    ]);
+    assert.equal(await varcharSize('order_completed', 'property_select'), 512);
+    const [row] = await rows(`SELECT property_select, coupon FROM web.order_completed WHERE user_id = 'u3'`);
+    assert.deepEqual(row, { property_select: long, coupon: 'SPRING' });
+  });
+
+  test('a value Redshift cannot store in its column is kept in _rejected, in the load file and the table', async () => {
+    await warehouse.load(
+      batchOf('b-0004', [
+        envelope('track', {
+          messageId: 'o-5',
+          event: 'Order Completed',
+          userId: 'u5',
+          properties: { total: 'lots' },
+        }),
+      ]),
+    );
+    const [row] = await rows(`SELECT total, _rejected FROM web.order_completed WHERE id = 'o-5'`);
+    assert.deepEqual(row, { total: null, _rejected: { total: 'lots' } });
+    const file = gunzipSync(await getObject('pipe/load/web/order_completed/b-0004.ndjson.gz')).toString(
+      'utf8',
+    );
+    assert.deepEqual((JSON.parse(file.trim()) as Record<string, unknown>)._rejected, { total: 'lots' });
+  });
+
+  test('users: the newest traits win, an older identify changes nothing, absent traits are kept', async () => {
+    const newer = envelope('identify', { userId: 'u1', traits: { plan: 'pro' } });
+    const result = await warehouse.load(batchOf('b-0005', [newer]));
+    assert.equal(result.rowsByTable['web.users'], 1);
+    const older = envelope(
+      'identify',
+      { userId: 'u1', traits: { plan: 'trial' } },
+      '2024-04-01T00:00:00.000Z',
+    );
+    assert.equal((await warehouse.load(batchOf('b-0006', [older]))).rowsByTable['web.users'], 0);
+    const [user] = await rows(`SELECT email, plan, received_at FROM web.users WHERE id = 'u1'`);
+    assert.deepEqual(user, { email: 'u1@example.com', plan: 'pro', received_at: new Date(newer.receivedAt) });
+  });
+
+  test('a COPY Redshift rejects fails the load with file, line, column and reason, and commits nothing', async () => {
+    await db.query(
+      'CREATE TABLE public.sys_load_error_detail (query_id bigint, file_name char(256), line_number bigint, column_name char(127),' +
+        ' column_type char(10), position integer, error_code integer, error_message char(512), start_time timestamp)',
+    );
+    try {
+      await db.query(
+        `INSERT INTO public.sys_load_error_detail VALUES (4242, 's3://${BUCKET}/pipe/load/web/order_completed/b-0007.ndjson.gz', 1,` +
+          ` 'total', 'float8', 0, 1207, 'Invalid digit, Value ''x'', Pos 0, Type: Double', now())`,
+      );
+      failNextCopy = Object.assign(new Error("Load into table 'eventpipe_staging_1_raw' failed."), {
+        code: 'XX000',
+        detail: 'error:  Invalid digit\n  code:      1207\n  query:     4242\n',
+      });
+      const bad = envelope('track', { event: 'Order Completed', userId: 'u7', properties: { total: 1 } });
+      await assert.rejects(warehouse.load(batchOf('b-0007', [bad])), (error: unknown) => {
+        assert.ok(error instanceof RedshiftLoadError);
+        assert.equal(
+          error.message,
+          `COPY into "web"."order_completed" failed (query 4242): s3://${BUCKET}/pipe/load/web/order_completed/b-0007.ndjson.gz` +
+            ` line 1, column total (float8), position 0: Invalid digit, Value 'x', Pos 0, Type: Double (code 1207)`,
+        );
+        assert.equal(isPermanentRedshiftError(error), true);
+        return true;
+      });
+      assert.deepEqual(await rows(`SELECT 1 FROM _eventpipe.loads WHERE batch_id = 'b-0007'`), []);
+      assert.deepEqual(await rows(`SELECT 1 FROM web.tracks WHERE user_id = 'u7'`), []);
+    } finally {
+      await db.query('DROP TABLE IF EXISTS public.sys_load_error_detail');
+    }
+  });
+
+  test('without SYS_LOAD_ERROR_DETAIL the STL_LOAD_ERRORS table is read', async () => {
+    await db.query(
+      'CREATE TABLE public.stl_load_errors (query integer, filename char(256), line_number bigint, colname char(127),' +
+        ' type char(10), position integer, err_code integer, err_reason char(100), starttime timestamp)',
+    );
+    try {
+      await db.query(
+        `INSERT INTO public.stl_load_errors VALUES (77, 's3://b/f.ndjson.gz', 3, 'email', 'varchar', 0, 1204, 'String length exceeds DDL length', now())`,
+      );
+      const cause = Object.assign(new Error('Load failed'), { code: 'XX000', detail: 'query: 77' });
+      const explained = await explainCopyFailure(db, '"web"."users"', cause);
+      assert.ok(explained instanceof RedshiftLoadError);
+      assert.equal(
+        explained.message,
+        'COPY into "web"."users" failed (query 77): s3://b/f.ndjson.gz line 3, column email (varchar), position 0: String length exceeds DDL length (code 1204)',
+      );
+    } finally {
+      await db.query('DROP TABLE IF EXISTS public.stl_load_errors');
+    }
+  });
+
+  test('dead letters: every failure is a row carrying the attempt count and the first failure', async () => {
+    const entry = {
+      sourceId: 'web',
+      messageId: 'bad-1',
+      streamSequence: 9,
+      reason: 'COPY failed',
+      envelope: { v: 1, x: [1] },
+    };
+    await warehouse.deadLetter([entry]);
+    await warehouse.deadLetter([{ ...entry, reason: 'COPY failed again' }]);
+    const letters = await rows(
+      `SELECT reason, attempts, first_failed_at, envelope FROM _eventpipe.dead_letters WHERE message_id = 'bad-1' ORDER BY attempts`,
+    );
+    assert.deepEqual(
+      letters.map((l) => [l.reason, l.attempts, l.envelope]),
+      [
+        ['COPY failed', 1, { v: 1, x: [1] }],
+        ['COPY failed again', 2, { v: 1, x: [1] }],
+      ],
+    );
+    assert.deepEqual(letters[1]?.first_failed_at, letters[0]?.first_failed_at);
+  });
+});
+
+describe('createRedshiftWarehouse', () => {
+  test('connects with TLS by default: a server without TLS is refused', async () => {
+    const config = {
+      warehouse: {
+        kind: 'redshift' as const,
+        url: postgres.url,
+        iamRole: IAM_ROLE,
+        metaSchema: '_eventpipe',
+      },
+      s3: s3Config,
+    };
+    const redshift = createRedshiftWarehouse(config, log);
+    try {
+      await assert.rejects(redshift.init(), /does not support SSL/);
+    } finally {
+      await redshift.close();
+    }
+  });
+
+  test('without an IAM role or access keys it refuses to start, naming the setting', () => {
+    const config = {
+      warehouse: { kind: 'redshift' as const, url: postgres.url, metaSchema: '_eventpipe' },
+      s3: { ...s3Config, accessKeyId: undefined, secretAccessKey: undefined },
+    };
+    assert.throws(() => createRedshiftWarehouse(config, log), /EVENTPIPE_WAREHOUSE_IAM_ROLE is required/);
+  });
+});
