@@ -1,0 +1,133 @@
+/**
+ * The collector's HTTP face: fastify with the body parsers, limits, CORS and error format the
+ * Segment and RudderStack SDKs need. No I/O of its own: publishing and readiness are injected, so the
+ * same app runs in `startCollector` against NATS and in tests against fakes.
+ */
+import fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
+import cors from '@fastify/cors';
+import type { Config, Logger } from '@eventpipe/core';
+import { createAuthenticator } from './auth.js';
+import { HttpError } from './errors.js';
+import { JSON_CONTENT_TYPES, decodeBody, parseJsonBody, tooLarge } from './parse.js';
+import type { Publish } from './publish.js';
+import type { Readiness } from './readiness.js';
+import { segmentRoutes, ROUTE_LIST } from './routes/segment.js';
+import { healthRoutes } from './routes/health.js';
+import { trustedProxies } from './proxies.js';
+
+export interface AppOptions {
+  config: Pick<Config, 'collector' | 'sources'> & { nats: Pick<Config['nats'], 'subjectPrefix'> };
+  log: Logger;
+  publish: Publish;
+  readiness: Readiness;
+}
+
+/** fastify's own 4xx errors, reworded to say what the client should change. */
+function frameworkError(
+  error: FastifyError,
+  contentType: string | undefined,
+  maxRequestBytes: number,
+): HttpError {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return tooLarge(maxRequestBytes);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_EMPTY_TYPE':
+      return new HttpError(
+        415,
+        `unsupported Content-Type ${contentType ? `"${contentType}"` : '(none)'}: send application/json or text/plain`,
+      );
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new HttpError(400, 'Content-Length does not match the body received');
+    default:
+      return new HttpError(error.statusCode ?? 400, error.message);
+  }
+}
+
+export function buildApp(options: AppOptions): FastifyInstance {
+  const { collector } = options.config;
+  const app = fastify({
+    // pino's Logger is a FastifyBaseLogger; naming the base type keeps the app's type the default one.
+    loggerInstance: options.log as FastifyBaseLogger,
+    // Per-request log lines would cost more than handling the request; refusals are logged below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: collector.maxRequestBytes,
+    // X-Forwarded-For is believed only from these addresses/CIDRs; `request.ip` applies the rule.
+    trustProxy: trustedProxies(collector.trustedProxies),
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: true,
+  });
+
+  // Once closing, each answer also closes its keep-alive connection: fastify closes the connections
+  // idle at that moment, but one still in flight would otherwise linger until keepAliveTimeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) void reply.header('connection', 'close');
+    return payload;
+  });
+
+  void app.register(cors, {
+    origin: collector.corsOrigins.includes('*') ? '*' : collector.corsOrigins,
+    methods: ['GET', 'POST'],
+    // Listed by name: a `*` wildcard does not cover `Authorization`, which analytics-next sends with
+    // every call, and without it each call fails in the browser and the SDK retries forever.
+    allowedHeaders: ['authorization', 'content-type', 'content-encoding', 'traceparent'],
+    exposedHeaders: ['retry-after'],
+    maxAge: 86_400,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    JSON_CONTENT_TYPES,
+    { parseAs: 'buffer', bodyLimit: collector.maxRequestBytes },
+    async (request: FastifyRequest, raw: Buffer) => {
+      const encoding = request.headers['content-encoding'];
+      const decoded = await decodeBody(raw, encoding, collector.maxRequestBytes);
+      return parseJsonBody(decoded.toString('utf8'));
+    },
+  );
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const failure =
+      error instanceof HttpError
+        ? error
+        : error.statusCode !== undefined && error.statusCode < 500
+          ? frameworkError(error, request.headers['content-type'], collector.maxRequestBytes)
+          : undefined;
+    if (!failure) {
+      request.log.error({ err: error, url: request.url }, 'request failed');
+      return reply.status(500).send({ error: 'internal error; the events were not stored, retry' });
+    }
+    // A 503 is an operator's concern (NATS trouble); a 4xx is the client's, logged only for debugging.
+    const level = failure.statusCode >= 500 ? 'warn' : 'debug';
+    request.log[level](
+      { url: request.url, status: failure.statusCode, reason: failure.message },
+      'request refused',
+    );
+    return reply.status(failure.statusCode).headers(failure.headers).send(failure.body());
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error: `no endpoint ${request.method} ${request.url.split('?')[0]}; events are POSTed to ${ROUTE_LIST}`,
+    }),
+  );
+
+  void app.register(healthRoutes, { readiness: options.readiness });
+  void app.register(segmentRoutes, {
+    authenticate: createAuthenticator(options.config.sources),
+    publish: options.publish,
+    subjectPrefix: options.config.nats.subjectPrefix,
+    limits: { maxEventBytes: collector.maxEventBytes, maxBatchEvents: collector.maxBatchEvents },
+  });
+  return app;
+}

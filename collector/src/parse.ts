@@ -1,0 +1,99 @@
+/**
+ * Request bodies, as the SDKs really send them:
+ * - `application/json` (Segment's server SDKs, curl),
+ * - `text/plain` holding JSON (`@segment/analytics-next` in the browser),
+ * - `application/x-www-form-urlencoded` holding *gzip-compressed JSON* (`@rudderstack/rudder-sdk-node`
+ *   mislabels its body this way),
+ * each optionally with `Content-Encoding: gzip | deflate | br`.
+ *
+ * Limits hold on both sides of decompression, so a small gzip bomb cannot expand into memory, and
+ * absurdly nested JSON is refused before it is parsed. `__proto__` and `constructor.prototype` keys
+ * are refused as fastify's own JSON parser does, so no later step that copies properties by key can
+ * be turned into prototype pollution.
+ */
+import { promisify } from 'node:util';
+import { gunzip, inflate, brotliDecompress, type InputType, type ZlibOptions } from 'node:zlib';
+import secureJson from 'secure-json-parse';
+import { HttpError } from './errors.js';
+
+/** The content types whose body is read as JSON text. */
+export const JSON_CONTENT_TYPES = ['application/json', 'text/plain', 'application/x-www-form-urlencoded'];
+
+/** No Segment call needs more: context and properties are a few levels deep. */
+export const MAX_NESTING_DEPTH = 64;
+
+type Decompress = (input: InputType, options: ZlibOptions) => Promise<Buffer>;
+
+const decoders: Record<string, Decompress> = {
+  gzip: promisify(gunzip) as Decompress,
+  'x-gzip': promisify(gunzip) as Decompress,
+  deflate: promisify(inflate) as Decompress,
+  br: promisify(brotliDecompress) as Decompress,
+};
+
+export function tooLarge(maxRequestBytes: number): HttpError {
+  return new HttpError(413, `request body is larger than the limit of ${maxRequestBytes} bytes`);
+}
+
+/** Undoes `Content-Encoding`, refusing output larger than `maxBytes` (413) and unknown codings (415). */
+export async function decodeBody(
+  raw: Buffer,
+  contentEncoding: string | undefined,
+  maxBytes: number,
+): Promise<Buffer> {
+  const coding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  if (coding === 'identity' || coding === '') return raw;
+  const decode = decoders[coding];
+  if (!decode) {
+    throw new HttpError(415, `unsupported Content-Encoding "${coding}": send gzip, deflate, br or none`);
+  }
+  try {
+    return await decode(raw, { maxOutputLength: maxBytes });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(maxBytes);
+    throw new HttpError(400, `request body is not valid ${coding} data: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * True when objects/arrays nest deeper than `maxDepth`. A single pass over the text (brackets inside
+ * strings do not count), so a hostile body costs no more than reading it.
+ */
+export function nestingExceeds(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** Decoded body text → value; every failure is a 4xx naming the problem. */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') throw new HttpError(400, 'request body is empty: send a JSON object');
+  if (nestingExceeds(text, MAX_NESTING_DEPTH)) {
+    throw new HttpError(400, `request body nests JSON deeper than ${MAX_NESTING_DEPTH} levels`);
+  }
+  try {
+    return secureJson.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/forbidden/.test(message)) {
+      throw new HttpError(
+        400,
+        `request body refused: ${message} ("__proto__" or "constructor.prototype" key)`,
+      );
+    }
+    throw new HttpError(400, `request body is not valid JSON: ${message}`);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The Segment HTTP API, as the real SDKs call it:
+ * - one call per request: `/v1/track`, `/v1/identify`, `/v1/page`, `/v1/screen`, `/v1/group`,
+ *   `/v1/alias`, and the browser SDK's short forms `/v1/t`, `/v1/i`, `/v1/p`, `/v1/s`, `/v1/g`, `/v1/a`;
+ * - many calls per request: `/v1/batch` (server SDKs), `/v1/import` (its historical alias) and `/v1/b`
+ *   (the browser SDK's batching mode).
+ *
+ * Each request: authenticate → read and validate every call → wrap each in its envelope → publish
+ * all → `200 {"success": true}` once JetStream has acknowledged every one.
+ */
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { EVENT_TYPES, eventSubject, natsMessageId, type EventType } from '@eventpipe/core';
+import type { Authenticate } from '../auth.js';
+import { buildEnvelope, encodeEnvelope, type RequestFacts } from '../envelope.js';
+import { readBatch, readSingle, type CallLimits, type RequestCalls } from '../events.js';
+import type { OutgoingMessage, Publish } from '../publish.js';
+import { traceparentFor } from '../trace.js';
+
+export interface SegmentRoutesOptions {
+  authenticate: Authenticate;
+  publish: Publish;
+  subjectPrefix: string;
+  limits: CallLimits;
+}
+
+const SINGLE_PATHS: [string, EventType][] = EVENT_TYPES.flatMap((type): [string, EventType][] => [
+  [`/v1/${type}`, type],
+  [`/v1/${type[0]}`, type],
+]);
+const BATCH_PATHS = ['/v1/batch', '/v1/import', '/v1/b'];
+
+/** For the 404 message. */
+export const ROUTE_LIST = [...SINGLE_PATHS.map(([path]) => path), ...BATCH_PATHS].join(', ');
+
+const SUCCESS = { success: true } as const;
+
+export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (app, options) => {
+  const { authenticate, publish, subjectPrefix, limits } = options;
+
+  const accept = async (request: FastifyRequest, read: (body: unknown) => RequestCalls) => {
+    const receivedAt = new Date().toISOString();
+    const body = request.body;
+    const bodyWriteKey =
+      typeof body === 'object' && body !== null ? (body as { writeKey?: unknown }).writeKey : undefined;
+    const sourceId = authenticate(request.headers.authorization, bodyWriteKey);
+    const calls = read(body);
+    const facts: RequestFacts = {
+      sourceId,
+      receivedAt,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'],
+      traceparent: traceparentFor(request.headers.traceparent),
+    };
+    const messages = calls.calls.map((call): OutgoingMessage => {
+      const envelope = buildEnvelope(call, facts, calls);
+      return {
+        subject: eventSubject(subjectPrefix, sourceId, call.type),
+        msgID: natsMessageId(sourceId, envelope.messageId),
+        payload: encodeEnvelope(envelope, call.eventJson),
+      };
+    });
+    await publish(messages);
+    return SUCCESS;
+  };
+
+  for (const [path, type] of SINGLE_PATHS) {
+    app.post(path, (request) => accept(request, (body) => readSingle(type, body, limits)));
+  }
+  for (const path of BATCH_PATHS) {
+    app.post(path, (request) => accept(request, (body) => readBatch(body, limits)));
+  }
+};

@@ -1,0 +1,58 @@
+/**
+ * The running collector: NATS connection, the stream (when this process manages it), the HTTP
+ * server, and a graceful close that loses nothing: stop accepting, let in-flight requests get their
+ * PubAcks, then drain NATS.
+ */
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connectNats, ensureStream, type Config, type Logger } from '@eventpipe/core';
+import { buildApp } from './app.js';
+import { createPublisher } from './publish.js';
+import { createReadiness } from './readiness.js';
+
+export interface RunningCollector {
+  /** Base URL the collector listens on, with the real port when `collector.port` was 0. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A readiness answer stays valid this long, so probes do not each cost a JetStream API call. */
+const READINESS_CACHE_MS = 1_000;
+
+export async function startCollector(config: Config, log: Logger): Promise<RunningCollector> {
+  const nc = await connectNats(config.nats, log, 'eventpipe-collector');
+  try {
+    if (config.nats.manageStream) {
+      await ensureStream(nc, config.nats);
+      log.info({ stream: config.nats.stream }, 'stream created or updated');
+    }
+    // A short API timeout: a probe must answer before the prober gives up on it.
+    const jsm = await jetstreamManager(nc, { timeout: READINESS_CACHE_MS, checkAPI: false });
+    const app = buildApp({
+      config,
+      log,
+      publish: createPublisher(jetstream(nc), {
+        timeoutMs: config.collector.publishTimeoutMs,
+        retryAfterSeconds: config.collector.retryAfterSeconds,
+      }),
+      readiness: createReadiness(nc, jsm, { stream: config.nats.stream, cacheMs: READINESS_CACHE_MS }),
+    });
+    await app.listen({ host: config.collector.host, port: config.collector.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.collector.port;
+    const host = ['0.0.0.0', '::', ''].includes(config.collector.host) ? '127.0.0.1' : config.collector.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+    let closing: Promise<void> | undefined;
+    const close = async () => {
+      // fastify.close() stops the listener, answers new requests on open connections with 503 and
+      // waits for the in-flight ones; only then can NATS drain without cutting a publish short.
+      await app.close();
+      await nc.drain();
+      log.info('collector stopped');
+    };
+    return { url, close: () => (closing ??= close()) };
+  } catch (error) {
+    await nc.close();
+    throw error;
+  }
+}
