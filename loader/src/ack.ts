@@ -11,9 +11,26 @@ export async function ackAll(deliveries: readonly Delivery[], flush: () => Promi
 }
 
 /**
- * Hands messages back without loading them (shutdown): JetStream redelivers them, to another loader
- * of the group, right away instead of after `ack_wait`.
+ * The messages a stopping loader gives back unloaded: its abandoned batch and everything it had
+ * buffered. They are held until the loader's last pull request has ended and only then nak'd,
+ * because JetStream redelivers a nak'd message at once into any open pull request, and while this
+ * loader's own is open that would be this loader, which is going away: the message would then wait
+ * for `ack_wait` instead of going to another loader right away.
  */
-export function nakAll(deliveries: readonly Delivery[]): void {
-  for (const delivery of deliveries) delivery.nak();
+export class HandBack {
+  /** By stream sequence: a message redelivered while held is nak'd once, with its latest handle. */
+  private readonly held = new Map<number, Delivery>();
+
+  hold(deliveries: readonly Delivery[]): void {
+    for (const delivery of deliveries) this.held.set(delivery.seq, delivery);
+  }
+
+  /** Naks everything held (call once no pull request is open), then waits for the server to see it. */
+  async nakAll(flush: () => Promise<void>): Promise<number> {
+    for (const delivery of this.held.values()) delivery.nak();
+    const count = this.held.size;
+    this.held.clear();
+    await flush();
+    return count;
+  }
 }

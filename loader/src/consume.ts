@@ -6,11 +6,12 @@
 import {
   AckPolicy,
   DeliverPolicy,
+  type Consumer,
   type ConsumerConfig,
-  type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
 } from '@nats-io/jetstream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isEventType, isNotFound, type Config, type Envelope, type Logger } from '@eventpipe/core';
 
 const NANOS_PER_SECOND = 1_000_000_000;
@@ -71,28 +72,50 @@ export async function ensureConsumer(jsm: JetStreamManager, config: Config, log:
   }
 }
 
-/** Largest pull buffer per loader: enough to fill batches quickly, small enough to hand back fast. */
-const MAX_BUFFERED_MESSAGES = 1000;
+/** Largest pull per request: enough to fill batches quickly, small enough to hand back fast. */
+const MAX_PULL_MESSAGES = 1000;
 
-/** Starts pulling; the returned messages iterate until `close()`, buffering at most one pull. */
-export async function consumeMessages(
+/**
+ * How long one pull request stays open on the server. It bounds how long `close()` waits for the
+ * last pull to end; an idle loader costs one request per period.
+ */
+export const PULL_EXPIRES_MS = 2_000;
+
+/** Pause after a failed pull (consumer missing, connection lost) before the next one. */
+const PULL_RETRY_MS = 1_000;
+
+/**
+ * Pulls deliveries until `signal` aborts, one bounded pull request (`fetch`) at a time, and then
+ * ends once the pull in flight has ended on its own (fulfilled or expired).
+ *
+ * Why not `consume()`: closing it unsubscribes while its pull request is still open on the server,
+ * so messages already on the wire are dropped by the client, and messages nak'd at shutdown are
+ * redelivered into that dead pull. Either way they come back only after `ack_wait`. When this
+ * iterator ends no pull request of ours is left on the server: a nak from then on goes to another
+ * loader at once.
+ */
+export async function* pullDeliveries(
   js: JetStreamClient,
   config: Config,
   log: Logger,
-): Promise<ConsumerMessages> {
-  const consumer = await js.consumers.get(config.nats.stream, config.loader.consumer);
-  const messages = await consumer.consume({
-    max_messages: Math.min(config.loader.batchMaxEvents, MAX_BUFFERED_MESSAGES),
-    expires: 30_000,
-  });
-  void (async () => {
-    for await (const status of messages.status()) {
-      if (status.type === 'heartbeats_missed' || status.type === 'consumer_deleted') {
-        log.warn({ nats: status }, 'JetStream consumer status');
-      }
+  signal: AbortSignal,
+): AsyncGenerator<Delivery, void, undefined> {
+  const { stream } = config.nats;
+  const { consumer: name, batchMaxEvents } = config.loader;
+  const pull = { max_messages: Math.min(batchMaxEvents, MAX_PULL_MESSAGES), expires: PULL_EXPIRES_MS };
+  let consumer: Consumer | undefined;
+  while (!signal.aborted) {
+    try {
+      consumer ??= await js.consumers.get(stream, name);
+      for await (const message of await consumer.fetch(pull)) yield message;
+    } catch (error) {
+      // What the pull delivered before failing has been yielded. Look the consumer up again (it
+      // may have been recreated) after a pause.
+      log.warn({ err: error, stream, consumer: name }, 'pulling from JetStream failed, will retry');
+      consumer = undefined;
+      await sleep(PULL_RETRY_MS, undefined, { signal }).catch(() => undefined);
     }
-  })();
-  return messages;
+  }
 }
 
 export type Decoded = { ok: true; envelope: Envelope } | { ok: false; reason: string };

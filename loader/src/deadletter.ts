@@ -3,11 +3,14 @@
  * consumed so they can be inspected and re-driven. Pure builders; the warehouse stores them.
  */
 import type { Envelope } from '@eventpipe/core';
-import { sourceOfSubject, type Delivery } from './consume.js';
+import { decodeEnvelope, sourceOfSubject, type Delivery } from './consume.js';
 import type { DeadLetter } from './load/warehouse.js';
 
+/** The parts of a message a dead letter keeps: a delivery, or a message read back from the stream. */
+export type StreamMessage = Pick<Delivery, 'seq' | 'subject' | 'data'>;
+
 /** A message that did not decode into an envelope: kept as parsed JSON if it is JSON, else as text. */
-export function undecodableDeadLetter(delivery: Delivery, reason: string): DeadLetter {
+export function undecodableDeadLetter(delivery: StreamMessage, reason: string): DeadLetter {
   const text = Buffer.from(delivery.data.buffer, delivery.data.byteOffset, delivery.data.byteLength).toString(
     'utf8',
   );
@@ -31,4 +34,27 @@ export function undecodableDeadLetter(delivery: Delivery, reason: string): DeadL
 /** An envelope the warehouse rejected on its own (isolated by splitting its batch). */
 export function poisonDeadLetter(envelope: Envelope, streamSequence: number, reason: string): DeadLetter {
   return { sourceId: envelope.sourceId, messageId: envelope.messageId, streamSequence, reason, envelope };
+}
+
+export const MAX_DELIVERIES_REASON = 'max deliveries exceeded';
+
+/**
+ * A message JetStream gave up on after `max_deliver` deliveries without an ack, read back from the
+ * stream by its sequence; `undefined` when the stream no longer holds it (limits retention), which
+ * is recorded too, so the gap is visible.
+ */
+export function maxDeliveriesDeadLetter(sequence: number, message: StreamMessage | undefined): DeadLetter {
+  if (!message) {
+    return {
+      sourceId: 'unknown',
+      messageId: `nats-seq-${sequence}`,
+      streamSequence: sequence,
+      reason: `${MAX_DELIVERIES_REASON}; the stream no longer holds the message`,
+      envelope: null,
+    };
+  }
+  const decoded = decodeEnvelope(message.data);
+  return decoded.ok
+    ? poisonDeadLetter(decoded.envelope, message.seq, MAX_DELIVERIES_REASON)
+    : undecodableDeadLetter(message, `${MAX_DELIVERIES_REASON}; ${decoded.reason}`);
 }

@@ -1,5 +1,5 @@
 export type * from './load/warehouse.js';
-export type * from './enrich/types.js';
+export * from './enrich/index.js';
 export { startLoader, type RunningLoader, type LoaderOptions } from './server.js';
 export {
   createPipeline,

@@ -16,14 +16,17 @@ export interface LoaderMetrics {
   retries: Counter<'step'>;
   rowsLoaded: Counter<'table'>;
   deadLettered: Counter<'source'>;
+  rejectedValues: Counter<'schema' | 'table'>;
   consumerPending: Gauge;
+  /**
+   * Sets where the consumer's lag comes from, asked at scrape time (consumer info from JetStream):
+   * the lag that an autoscaler and an alert want, without a timer of our own. Unset, it is not reported.
+   */
+  measurePending(pendingMessages: () => Promise<number | undefined>): void;
 }
 
-/**
- * `pendingMessages` is asked at scrape time (consumer info from JetStream): the lag that an
- * autoscaler and an alert want, without a timer of our own.
- */
-export function createLoaderMetrics(pendingMessages: () => Promise<number | undefined>): LoaderMetrics {
+export function createLoaderMetrics(): LoaderMetrics {
+  let pendingMessages: () => Promise<number | undefined> = async () => undefined;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'eventpipe_loader_' });
   const registers = [registry];
@@ -79,6 +82,15 @@ export function createLoaderMetrics(pendingMessages: () => Promise<number | unde
       labelNames: ['source'],
       registers,
     }),
+    rejectedValues: new Counter({
+      name: 'eventpipe_rejected_values_total',
+      help:
+        'Values loaded into a row\'s _rejected column because they fit no column (key collisions, ' +
+        'non-objects where objects belong, non-timestamps in timestamp columns), by warehouse schema ' +
+        'and table, counted when their batch commits',
+      labelNames: ['schema', 'table'],
+      registers,
+    }),
     consumerPending: new Gauge({
       name: 'eventpipe_loader_consumer_pending_messages',
       help: 'Messages in the stream not yet delivered to the loader consumer (lag)',
@@ -88,5 +100,8 @@ export function createLoaderMetrics(pendingMessages: () => Promise<number | unde
         if (pending !== undefined) this.set(pending);
       },
     }),
+    measurePending(source) {
+      pendingMessages = source;
+    },
   };
 }

@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import { createLogger, type Envelope } from '@eventpipe/core';
 import { makeBatch } from './batch.js';
 import type { Delivery } from './consume.js';
-import { backoffDelay, createPipeline, decide, halves, StepFailure, type PipelineDeps } from './pipeline.js';
+import {
+  backoffDelay,
+  createPipeline,
+  decide,
+  halves,
+  rejectedValueCounts,
+  StepFailure,
+  type PipelineDeps,
+} from './pipeline.js';
 import { createLoaderMetrics } from './pipeline-metrics.js';
 import type { DeadLetter, LoadBatch, LoadResult, Warehouse } from './load/warehouse.js';
 import type { EnrichedEvent, SourceBatch } from './transform/types.js';
@@ -120,10 +128,11 @@ function transform(events: EnrichedEvent[]): SourceBatch[] {
   ];
 }
 
-function setup() {
+function setup(overrides: Partial<PipelineDeps> = {}) {
   const warehouse = new MemoryWarehouse();
   const staged: string[] = [];
   const checkpoints: string[] = [];
+  const metrics = createLoaderMetrics();
   const deps: PipelineDeps = {
     log: createLogger('test', 'silent'),
     warehouse,
@@ -141,13 +150,14 @@ function setup() {
     transform,
     isPermanentLoadError: isPermanent,
     flush: async () => {},
-    metrics: createLoaderMetrics(async () => 0),
+    metrics,
     retry: { baseMs: 5, maxMs: 20 },
     maxDeliver: 5,
     keepAliveMs: 5,
     checkpoint: (at) => checkpoints.push(at),
+    ...overrides,
   };
-  return { warehouse, staged, checkpoints, pipeline: createPipeline(deps) };
+  return { warehouse, staged, checkpoints, metrics, pipeline: createPipeline(deps) };
 }
 
 test('a clean batch is staged raw, loaded once, then acked', async () => {
@@ -194,7 +204,7 @@ test('a transient failure retries the whole batch with backoff and acks only aft
   assert.ok(deliveries[0]!.calls.includes('working'), 'ack deadline extended while retrying');
 });
 
-test('shutdown while the warehouse is down abandons the batch unacked (nak), nothing loaded', async () => {
+test('shutdown while the warehouse is down abandons the batch unacked, for the caller to hand back', async () => {
   const { warehouse, pipeline } = setup();
   warehouse.downFor = Infinity;
   const deliveries = [delivery(1, envelope('m1'))];
@@ -203,7 +213,7 @@ test('shutdown while the warehouse is down abandons the batch unacked (nak), not
   assert.equal(await pipeline.process(makeBatch(deliveries), stop.signal), 'abandoned');
   assert.deepEqual(warehouse.ids, []);
   assert.ok(!deliveries[0]!.calls.includes('ack'));
-  assert.ok(deliveries[0]!.calls.includes('nak'));
+  assert.ok(!deliveries[0]!.calls.includes('nak'), 'a nak now would be redelivered to this loader');
 });
 
 test('a message that is not an envelope is dead-lettered with the reason, never dropped', async () => {
@@ -225,4 +235,52 @@ test('a message that is not an envelope is dead-lettered with the reason, never 
   assert.match(warehouse.deadLetters[0]!.reason, /not JSON/);
   assert.match(warehouse.deadLetters[1]!.reason, /not an envelope: messageId missing/);
   for (const d of deliveries) assert.ok(d.calls.includes('ack'));
+});
+
+test('values kept in _rejected are counted per table once, when their batch loads', async () => {
+  // Each event keeps two values in `_rejected` of `tracks`.
+  const { metrics, pipeline } = setup({
+    transform: (events) => [
+      {
+        sourceId: 'web',
+        schema: 'web',
+        tables: [
+          {
+            table: 'tracks',
+            mode: 'append',
+            columns: [],
+            rows: events.map((e) => ({ id: e.envelope.messageId, _rejected: { a: 1, b: 2 } })),
+          },
+        ],
+      },
+    ],
+  });
+  const batch = () => makeBatch([delivery(1, envelope('m1')), delivery(2, envelope('m2'))]);
+  const counted = async () =>
+    (await metrics.rejectedValues.get()).values.map((v) => [v.labels.schema, v.labels.table, v.value]);
+  assert.equal(await pipeline.process(batch(), new AbortController().signal), 'loaded');
+  assert.deepEqual(await counted(), [['web', 'tracks', 4]]);
+  // Redelivered: the warehouse reports it as already loaded, so nothing is counted twice.
+  assert.equal(await pipeline.process(batch(), new AbortController().signal), 'loaded');
+  assert.deepEqual(await counted(), [['web', 'tracks', 4]]);
+});
+
+test('rejectedValueCounts sums the keys of each row\'s _rejected and leaves clean tables out', () => {
+  const table = (name: string, rows: Record<string, unknown>[]) => ({
+    table: name,
+    mode: 'append' as const,
+    columns: [],
+    rows,
+  });
+  const sources: SourceBatch[] = [
+    {
+      sourceId: 'web',
+      schema: 'web',
+      tables: [
+        table('tracks', [{ id: 'a', _rejected: { x: 1, y: 'z' } }, { id: 'b' }, { id: 'c', _rejected: { x: 2 } }]),
+        table('pages', [{ id: 'd' }]),
+      ],
+    },
+  ];
+  assert.deepEqual(rejectedValueCounts(sources), [{ schema: 'web', table: 'tracks', values: 3 }]);
 });

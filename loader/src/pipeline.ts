@@ -13,12 +13,13 @@
  * a crash anywhere before it means a redelivery, and the warehouse's merge makes that harmless.
  */
 import type { Envelope, Logger } from '@eventpipe/core';
-import { ackAll, nakAll } from './ack.js';
+import { ackAll } from './ack.js';
 import { batchId, keepWorking, type Batch } from './batch.js';
 import { decodeEnvelope, type Delivery } from './consume.js';
 import { poisonDeadLetter, undecodableDeadLetter } from './deadletter.js';
 import type { LoaderMetrics, Step } from './pipeline-metrics.js';
 import { ndjsonLine, type RawGroup, type Stager } from './stage.js';
+import { REJECTED_COLUMN } from './transform/columns.js';
 import type { DeadLetter, Warehouse } from './load/warehouse.js';
 import type { DialectRules, EnrichedEvent, SourceBatch } from './transform/types.js';
 
@@ -105,6 +106,22 @@ interface Item {
   envelope: Envelope;
 }
 
+/** How many values each table's rows keep in `_rejected` (tables with none are left out). */
+export function rejectedValueCounts(sources: readonly SourceBatch[]): { schema: string; table: string; values: number }[] {
+  const counts = [];
+  for (const { schema, tables } of sources) {
+    for (const { table, rows } of tables) {
+      let values = 0;
+      for (const row of rows) {
+        const rejected = row[REJECTED_COLUMN];
+        if (typeof rejected === 'object' && rejected !== null) values += Object.keys(rejected).length;
+      }
+      if (values > 0) counts.push({ schema, table, values });
+    }
+  }
+  return counts;
+}
+
 /** Raw archive files: one per source, lines in stream order, named after the first envelope's hour. */
 export function rawGroups(items: readonly Item[]): RawGroup[] {
   const groups = new Map<string, RawGroup>();
@@ -122,7 +139,10 @@ export function rawGroups(items: readonly Item[]): RawGroup[] {
 export type Outcome = 'loaded' | 'abandoned';
 
 export interface Pipeline {
-  /** Loads and acks the batch, retrying as long as needed; abandons it (nak) once `signal` aborts. */
+  /**
+   * Loads and acks the batch, retrying as long as needed. Once `signal` aborts it stops retrying
+   * and returns 'abandoned', leaving the batch unacked for the caller to hand back.
+   */
   process(batch: Batch, signal: AbortSignal): Promise<Outcome>;
 }
 
@@ -162,6 +182,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         }),
       );
       for (const [table, rows] of Object.entries(result.rowsByTable)) metrics.rowsLoaded.inc({ table }, rows);
+      // A batch loaded before (redelivery) did not load its values again: count them once.
+      if (!result.alreadyLoaded) {
+        for (const { values, ...labels } of rejectedValueCounts(sources)) metrics.rejectedValues.inc(labels, values);
+      }
       log.info(
         {
           ...context,
@@ -210,13 +234,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     await timed('ack', context, () => ackAll(batch.deliveries, deps.flush));
   }
 
-  /** Hands the batch back unacked (shutdown while it could not load). */
+  /**
+   * Gives up on the batch unacked (shutdown while it could not load). The caller hands it back
+   * (nak) once it pulls no more, so JetStream redelivers it to another loader, not to this one.
+   */
   function abandon(batch: Batch): Outcome {
-    nakAll(batch.deliveries);
     // At their last allowed delivery JetStream will not hand these out again: say so loudly, with
     // the sequences, so they can be re-driven from the stream or the raw archive.
     const final = batch.deliveries.filter((d) => d.info.deliveryCount >= deps.maxDeliver).map((d) => d.seq);
-    if (final.length > 0) log.error({ batch: batch.id, sequences: final }, 'abandoned at max_deliver');
+    if (final.length > 0) {
+      log.error(
+        { batch: batch.id, sequences: final },
+        'abandoned at max_deliver: JetStream will not deliver these again; the max-deliveries watch dead-letters them',
+      );
+    }
     log.warn({ batch: batch.id, events: batch.deliveries.length }, 'batch abandoned unacked');
     return 'abandoned';
   }

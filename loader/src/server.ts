@@ -1,15 +1,28 @@
 /**
- * The running loader: warehouse, S3 stager, the JetStream consumer, the batch loop and the health
- * server, wired from one Config. `close()` shuts down without losing anything: stop pulling, let
- * the batch in flight finish its current attempt (or hand it back unacked), hand back whatever was
- * buffered, drain NATS, close the warehouse.
+ * The running loader: enrichments, warehouse, S3 stager, the JetStream consumer, the batch loop,
+ * the max-deliveries dead-letter watch and the health server, wired from one Config. `close()`
+ * shuts down without losing anything: stop pulling, let the batch in flight finish its current
+ * attempt (or give it up unacked), wait for the last pull request to end, hand back (nak) every
+ * message still held, drain NATS, close the warehouse.
  */
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureStream, requireSetting, type Config, type Logger } from '@eventpipe/core';
-import { nakAll } from './ack.js';
+import type { Registry } from 'prom-client';
+import {
+  ConfigError,
+  connectNats,
+  ensureStream,
+  envName,
+  requireSetting,
+  type Config,
+  type Envelope,
+  type Logger,
+} from '@eventpipe/core';
+import { HandBack } from './ack.js';
 import { Batcher } from './batch.js';
-import { consumeMessages, ensureConsumer, type Delivery } from './consume.js';
+import { ensureConsumer, pullDeliveries } from './consume.js';
+import { createEnricher, EnrichmentConfigError, type Enricher } from './enrich/index.js';
 import { startHealthServer } from './health.js';
+import { watchMaxDeliveries } from './max-deliveries.js';
 import { createPipeline, type Checkpoint } from './pipeline.js';
 import { createLoaderMetrics } from './pipeline-metrics.js';
 import { createStager } from './stage.js';
@@ -18,7 +31,6 @@ import { createRedshiftWarehouse, isPermanentRedshiftError } from './load/redshi
 import { transform } from './transform/index.js';
 import type { Warehouse } from './load/warehouse.js';
 import type { EnrichedEvent } from './transform/types.js';
-import type { Envelope } from '@eventpipe/core';
 
 export interface RunningLoader {
   /** The health server's port (useful when `loader.healthPort` is 0). */
@@ -47,7 +59,24 @@ export function createWarehouse(
   return { warehouse: createPostgresWarehouse(config.warehouse, log), isPermanent: isPermanentLoadError };
 }
 
-/** The enrichment seam: no enrichment yet, each event goes on as it came. */
+/**
+ * The enrich step the configuration asks for (`loader.enrichments`, in order), shared by the loader
+ * and replay so both produce the same rows. A bad name, module or option is a configuration error
+ * naming the setting, so start-up stops with it. `registry` receives the enrichment error counter.
+ */
+export async function createEnrichStep(config: Config, log: Logger, registry?: Registry): Promise<Enricher> {
+  try {
+    return await createEnricher(config.loader.enrichments, log, { registry });
+  } catch (error) {
+    if (!(error instanceof EnrichmentConfigError)) throw error;
+    throw new ConfigError(`${envName(['loader', 'enrichments'])}: ${error.message}`, { cause: error });
+  }
+}
+
+/**
+ * No enrichment: each event goes on as it came. Kept for `replay/run.ts` until it builds its step
+ * with createEnrichStep(config, log), as the loader does.
+ */
 export function enrich(envelopes: Envelope[]): EnrichedEvent[] {
   return envelopes.map((envelope) => ({ envelope }));
 }
@@ -66,6 +95,9 @@ export async function startLoader(
   log: Logger,
   options: LoaderOptions = {},
 ): Promise<RunningLoader> {
+  // Configuration first: a bad enrichment stops start-up before anything is connected.
+  const metrics = createLoaderMetrics();
+  const enrichStep = await createEnrichStep(config, log, metrics.registry);
   const { warehouse, isPermanent } = createWarehouse(config, log);
   const stager = createStager(config.s3, log);
   const cleanups: (() => Promise<void> | void)[] = [() => warehouse.close(), () => stager.close()];
@@ -80,7 +112,7 @@ export async function startLoader(
     const jsm = config.nats.manageStream ? await ensureStream(nc, config.nats) : await jetstreamManager(nc);
     await ensureConsumer(jsm, config, log);
 
-    const metrics = createLoaderMetrics(
+    metrics.measurePending(
       async () => (await jsm.consumers.info(config.nats.stream, config.loader.consumer)).num_pending,
     );
     const stopping = new AbortController();
@@ -101,7 +133,7 @@ export async function startLoader(
       log,
       warehouse,
       stager,
-      enrich,
+      enrich: enrichStep,
       transform,
       isPermanentLoadError: isPermanent,
       flush: () => nc.flush(),
@@ -122,18 +154,38 @@ export async function startLoader(
       },
     });
 
-    const messages = await consumeMessages(jetstream(nc), config, log);
-    const batcher = new Batcher(messages[Symbol.asyncIterator]() as AsyncIterator<Delivery>, {
+    const maxDeliveries = watchMaxDeliveries({
+      nc,
+      jsm,
+      stream: config.nats.stream,
+      consumer: config.loader.consumer,
+      log,
+      warehouse,
+      metrics,
+      retry: RETRY,
+    });
+    cleanups.push(() => maxDeliveries.close());
+
+    const js = jetstream(nc);
+    const batcher = new Batcher(pullDeliveries(js, config, log, stopping.signal), {
       maxEvents: config.loader.batchMaxEvents,
       maxBytes: config.loader.batchMaxBytes,
       maxAgeMs: config.loader.batchMaxAgeMs,
     });
-
+    const handBack = new HandBack();
     const loop = (async () => {
-      for (let batch = await batcher.next(); batch; batch = await batcher.next()) {
-        // After close() the buffered messages still come through: hand them back at once.
-        if (stopping.signal.aborted) nakAll(batch.deliveries);
-        else await pipeline.process(batch, stopping.signal);
+      try {
+        // After close() the pull source ends once its last request has; what it still delivers
+        // comes through here and is held, never loaded half-way.
+        for (let batch = await batcher.next(); batch; batch = await batcher.next()) {
+          const abandoned =
+            stopping.signal.aborted || (await pipeline.process(batch, stopping.signal)) === 'abandoned';
+          if (abandoned) handBack.hold(batch.deliveries);
+        }
+      } finally {
+        // No pull request of ours is open now, so JetStream hands these to another loader at once.
+        const count = await handBack.nakAll(() => nc.flush());
+        if (count > 0) log.info({ messages: count }, 'handed back unloaded messages');
       }
     })().catch((error: Error) => {
       loopError = error;
@@ -148,9 +200,7 @@ export async function startLoader(
       healthPort: health.port,
       async close() {
         stopping.abort();
-        const closed = messages.close();
         await loop;
-        await closed;
         await cleanup();
         log.info('loader stopped');
       },

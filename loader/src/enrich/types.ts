@@ -10,10 +10,22 @@ export interface EnrichContext {
   fields: Readonly<Record<string, unknown>>;
 }
 
+/** A configured enrichment: a built-in name or a module path, and options for its schema. */
+export type EnrichmentSpec = string | { name: string; options?: unknown };
+
+/**
+ * Fields for one event, or undefined for none. A field whose name is a raw column replaces that
+ * column's value; a null one clears it (as `anonymize-ip` does with an address it cannot truncate).
+ */
 export type EnrichFunction = (envelope: Envelope, ctx: EnrichContext) => Record<string, unknown> | undefined;
 
 export interface Enrichment<S extends TSchema = TSchema> {
   name: string;
+  /**
+   * Enrichments that must run before this one when both are configured (e.g. `anonymize-ip` after
+   * `geoip`, which needs the full address). The runner rejects a configuration that breaks this.
+   */
+  after?: readonly string[];
   /** Options schema (TypeBox), validated when the pipeline starts. */
   options: S;
   /** Prepares the function once per process (opens databases, builds caches). */

@@ -9,7 +9,7 @@
 import type { ClientBase } from 'pg';
 import type { Column, DialectRules, TableBatch } from '../transform/types.js';
 import type { ExistingColumn, Migration } from '../schema/index.js';
-import type { LoadBatch } from './warehouse.js';
+import type { LoadBatch, LoadMode } from './warehouse.js';
 
 /** One SQL statement with its bind parameters (`$1`, `$2`, …). */
 export interface Statement {
@@ -63,6 +63,16 @@ export interface DeadLetterRecord {
   envelopeJson: string;
 }
 
+/** What the merge needs besides the staged rows. */
+export interface MergeOptions {
+  mode: LoadMode;
+  /**
+   * The target's columns before this batch (none for a new table). In `replace` mode those the batch
+   * does not carry are cleared, so a replaced row holds exactly what the current transform produced.
+   */
+  storedColumns: readonly string[];
+}
+
 export interface SqlDialect {
   readonly rules: DialectRules;
 
@@ -102,11 +112,13 @@ export interface SqlDialect {
   /** Loads the rows of `target.table` into the staging table (PostgreSQL: COPY FROM STDIN; Redshift: COPY from S3). */
   stage(client: ClientBase, target: StagingTarget): Promise<void>;
   /**
-   * Moves staged rows into the target. `append`: only ids not yet in the table (redelivery and replay
-   * are harmless). `latest`: upsert by id where the staged `received_at` is newer. The row count the
-   * statement reports is the number of rows inserted or updated.
+   * Moves staged rows into the target. Tables of mode `append` (events), by load mode: `append` inserts
+   * only ids not yet in the table (redelivery and replay are harmless); `replace` also overwrites the
+   * stored rows of the staged ids. Tables of mode `latest` (`users`): upsert by id where the staged
+   * `received_at` is newer (`replace`: or the same). The row count the statement reports is the
+   * number of rows inserted or updated. Default options: `append`, no stored columns.
    */
-  merge(ref: TableRef, staging: string, table: TableBatch): Statement;
+  merge(ref: TableRef, staging: string, table: TableBatch, options?: MergeOptions): Statement;
 
   /** Rows (any) when `batchId` ($1) is already in `loads`. */
   findLoad(metaSchema: string, batchId: string): Statement;
@@ -118,4 +130,13 @@ export interface SqlDialect {
 /** A name the warehouse cannot take as an identifier (too long, empty, NUL): permanent, caused by the data. */
 export class InvalidIdentifierError extends Error {
   override name = 'InvalidIdentifierError';
+}
+
+/**
+ * The stored columns a `replace` merge sets to NULL: those the batch does not carry (an enrichment
+ * turned off, a value no longer rejected), except `id` (the match) and `uuid_ts` (set to the load time).
+ */
+export function clearedColumns(table: TableBatch, storedColumns: readonly string[]): string[] {
+  const carried = new Set(table.columns.map((c) => c.name));
+  return storedColumns.filter((name) => !carried.has(name) && name !== 'id' && name !== 'uuid_ts');
 }

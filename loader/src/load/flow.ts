@@ -6,7 +6,8 @@
  *   2. returns `alreadyLoaded` when `loads` holds the batch id (checked after the locks, so a loader
  *      that waited for another one loading the same batch sees its commit);
  *   3. per table: reads the existing columns, plans the schema change (`planTable`), applies and
- *      journals the DDL, stages the rows, merges them into the target (duplicates skipped);
+ *      journals the DDL, stages the rows, merges them into the target (ids already there skipped,
+ *      or overwritten when the batch's mode is `replace`);
  *   4. records the batch in `loads`, then COMMITs.
  *
  * DDL a warehouse refuses inside a transaction (Redshift's `ALTER COLUMN … TYPE`) is found by the same
@@ -135,12 +136,19 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
       await run(client, dialect.createStaging(ref, staging));
       await dialect.stage(client, { target: ref, staging, table: plan.batch, batch });
       const staged = performance.now();
-      const merged = await run(client, dialect.merge(ref, staging, plan.batch));
+      const merged = await run(
+        client,
+        dialect.merge(ref, staging, plan.batch, {
+          mode: batch.mode ?? 'append',
+          storedColumns: described.map((r) => String(r.column_name)),
+        }),
+      );
       rowsByTable[tableKey(ref)] = merged.rowCount ?? 0;
       log.debug(
         {
           batchId: batch.batchId,
           table: tableKey(ref),
+          mode: batch.mode ?? 'append',
           rows: plan.batch.rows.length,
           merged: merged.rowCount,
           stageMs: Math.round(staged - began),

@@ -3,6 +3,19 @@
  */
 import type { DialectRules, SourceBatch } from '../transform/types.js';
 
+/**
+ * What a load does with an event whose `id` is already in its table.
+ * - `append` (the default, and all the loader ever uses): keeps the stored row and skips the new one,
+ *   so a redelivered batch or a replay only fills in what is missing.
+ * - `replace` (`eventpipe replay --replace`): overwrites the stored row with the new one, so a fixed
+ *   transform or a newly enabled enrichment reaches rows loaded before. The replaced row is exactly
+ *   what the current transform produces: columns it no longer produces are cleared, `uuid_ts` is
+ *   the new load time. `users` stays latest-wins by `received_at`; a replayed row with the same
+ *   `received_at` as the stored one (the same event) replaces it.
+ * Both are idempotent: loading the same events again in the same mode leaves the same rows.
+ */
+export type LoadMode = 'append' | 'replace';
+
 export interface LoadBatch {
   /** Deterministic from the batch's first stream sequence, so a redelivered batch has the same id. */
   batchId: string;
@@ -12,12 +25,17 @@ export interface LoadBatch {
   sources: SourceBatch[];
   /** S3 keys of the staged load files per `<schema>.<table>` (Redshift COPYs from them). */
   stagedFiles?: Record<string, string>;
+  /** Default `append`. */
+  mode?: LoadMode;
 }
 
 export interface LoadResult {
   /** True when `_eventpipe.loads` already held this batch id: nothing was written again. */
   alreadyLoaded: boolean;
-  /** Rows newly inserted or upserted per `<schema>.<table>` (duplicates skipped are not counted). */
+  /**
+   * Rows written per `<schema>.<table>`: newly inserted, upserted (`users`), or replaced (`replace`
+   * mode); rows skipped as already loaded are not counted.
+   */
   rowsByTable: Record<string, number>;
   /** DDL applied for this batch (create table, add column, widen type). */
   migrations: string[];

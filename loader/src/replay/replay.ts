@@ -3,15 +3,19 @@
  * load (the functions are injected from the loader's wiring, never re-implemented here). Envelopes
  * are gathered from consecutive objects into batches of up to `batchMaxEvents`.
  *
- * Idempotent: each replay batch gets a fresh id (a replay is a new load, so a transform fixed since
- * the first load does run), and the warehouse's merge skips message ids already in a table, so
- * running a replay twice leaves the same rows.
+ * Two modes (the `LoadMode` of the warehouse contract):
+ * - `append` (default): ids already in a table are skipped, so a replay fills gaps (rows deleted,
+ *   tables added with `--tables`, a range the loader never reached) and never changes a stored row;
+ * - `replace`: stored rows of the replayed ids are overwritten with what the current transform and
+ *   enrichments produce, so a fix reaches old data.
+ * Both are idempotent: each replay batch gets a fresh id (a replay is a new load, never mistaken for
+ * one already recorded in `_eventpipe.loads`), and running the same replay twice leaves the same rows.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Envelope } from '@eventpipe/core';
 import type { PipelineDeps } from '../pipeline.js';
 import type { SourceBatch } from '../transform/types.js';
-import type { Warehouse } from '../load/warehouse.js';
+import type { LoadMode, Warehouse } from '../load/warehouse.js';
 import { listArchive, readArchiveObject, type ArchiveObject } from './archive.js';
 
 export interface ReplayRequest {
@@ -23,6 +27,8 @@ export interface ReplayRequest {
   tables?: string[];
   /** Transform only, and report the rows per table instead of loading them. */
   dryRun: boolean;
+  /** What happens to rows already in the warehouse: kept (`append`) or overwritten (`replace`). */
+  mode: LoadMode;
   batchMaxEvents: number;
 }
 
@@ -48,12 +54,14 @@ export interface ReplayDeps {
 }
 
 export interface ReplaySummary {
+  mode: LoadMode;
   objects: number;
   events: number;
   batches: number;
   /**
-   * `<schema>.<table>` → rows. Loading: rows newly inserted (those already there are skipped by
-   * the merge). Dry run: rows the transform produced, that a load would merge.
+   * `<schema>.<table>` → rows. Loading: rows written, i.e. newly inserted (`append`: rows already
+   * there are skipped) or inserted and replaced (`replace`). Dry run: rows the transform produced,
+   * that a load would merge.
    */
   rowsByTable: Record<string, number>;
 }
@@ -82,7 +90,7 @@ export async function replayArchive(request: ReplayRequest, deps: ReplayDeps): P
     request.to,
   );
   deps.onObjects?.(objects);
-  const summary: ReplaySummary = { objects: 0, events: 0, batches: 0, rowsByTable: {} };
+  const summary: ReplaySummary = { mode: request.mode, objects: 0, events: 0, batches: 0, rowsByTable: {} };
   let pending: Envelope[] = [];
 
   const flush = async () => {
@@ -101,7 +109,8 @@ export async function replayArchive(request: ReplayRequest, deps: ReplayDeps): P
       return;
     }
     if (sources.length === 0) return;
-    const batchId = `replay-${runId}-${String(summary.batches).padStart(6, '0')}`;
+    // The mode is in the id, so `_eventpipe.loads` shows which replays overwrote rows.
+    const batchId = `replay-${request.mode}-${runId}-${String(summary.batches).padStart(6, '0')}`;
     const stagedFiles = await deps.stager.stageRows(batchId, sources);
     // Replays have no stream sequences; 0 marks them in `_eventpipe.loads`, next to the `replay-` id.
     const result = await deps.warehouse.load({
@@ -110,6 +119,7 @@ export async function replayArchive(request: ReplayRequest, deps: ReplayDeps): P
       lastSequence: 0,
       sources,
       stagedFiles,
+      mode: request.mode,
     });
     addCounts(summary.rowsByTable, result.rowsByTable);
   };

@@ -1,10 +1,11 @@
 /**
- * `eventpipe replay` wired from one Config, with the loader's own warehouse, enrichment, transform
- * and stager (imported from the loader's wiring, so a replay loads exactly as the loader would).
+ * `eventpipe replay` wired from one Config, with the loader's own warehouse, enrich step, transform
+ * and stager (imported from the loader's wiring, so a replay loads exactly as the loader would,
+ * with the enrichments `loader.enrichments` configures).
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Config, Logger } from '@eventpipe/core';
-import { createWarehouse, enrich } from '../server.js';
+import { createEnrichStep, createWarehouse } from '../server.js';
 import { createStager, s3ClientConfig } from '../stage.js';
 import { transform } from '../transform/index.js';
 import { replayArchive, type ReplayDeps, type ReplayRequest, type ReplaySummary } from './replay.js';
@@ -17,6 +18,8 @@ export async function runReplay(
   request: Omit<ReplayRequest, 'batchMaxEvents'>,
   hooks: ReplayHooks = {},
 ): Promise<ReplaySummary> {
+  // Configuration first: a bad enrichment stops the replay before anything is connected.
+  const enrich = await createEnrichStep(config, log);
   const s3 = new S3Client(s3ClientConfig(config.s3));
   const { warehouse } = createWarehouse(config, log);
   const stager = createStager(config.s3, log);

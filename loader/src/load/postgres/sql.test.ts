@@ -106,6 +106,45 @@ test('latest merge upserts the newest received_at, earlier traits kept when not 
   });
 });
 
+test('replace merge overwrites stored rows: batch columns from the staged row, the rest cleared', () => {
+  const table: TableBatch = { table: 'tracks', mode: 'append', columns: [...columns], rows: [] };
+  const storedColumns = ['id', 'received_at', 'email', 'context_browser_name', '_rejected', 'uuid_ts'];
+  assert.deepEqual(
+    sql.merge({ schema: 'web', table: 'tracks' }, 'eventpipe_staging_1', table, {
+      mode: 'replace',
+      storedColumns,
+    }),
+    {
+      text:
+        'INSERT INTO "web"."tracks" ("id", "received_at", "email") SELECT DISTINCT ON ("id") "id", "received_at", "email" ' +
+        'FROM pg_temp."eventpipe_staging_1" ORDER BY "id", "received_at" DESC ' +
+        'ON CONFLICT ("id") DO UPDATE SET "received_at" = EXCLUDED."received_at", "email" = EXCLUDED."email", ' +
+        '"context_browser_name" = NULL, "_rejected" = NULL, "uuid_ts" = now()',
+    },
+  );
+  // A new table has no stored columns: nothing to clear.
+  assert.doesNotMatch(
+    sql.merge({ schema: 'web', table: 'tracks' }, 's', table, { mode: 'replace', storedColumns: [] }).text,
+    /= NULL/,
+  );
+});
+
+test('replace keeps users latest-wins, a row of the same received_at (the same event) replacing', () => {
+  const table: TableBatch = { table: 'users', mode: 'latest', columns: [...columns], rows: [] };
+  const ref = { schema: 'web', table: 'users' };
+  const append = sql.merge(ref, 'eventpipe_staging_2', table).text;
+  const replace = sql.merge(ref, 'eventpipe_staging_2', table, {
+    mode: 'replace',
+    storedColumns: ['id', 'received_at', 'email', 'plan'],
+  }).text;
+  // Same upsert, traits still accumulate (no column cleared); only the tie goes to the replayed row.
+  assert.equal(
+    replace,
+    append.replace('WHERE EXCLUDED."received_at" > ', 'WHERE EXCLUDED."received_at" >= '),
+  );
+  assert.notEqual(replace, append);
+});
+
 test('bookkeeping: loads, migrations, dead letters', () => {
   const texts = sql.bookkeeping('_eventpipe').map((s) => s.text);
   assert.equal(texts.length, 4);

@@ -5,8 +5,10 @@
 import type { Column, ColumnType, TableBatch } from '../../transform/types.js';
 import { postgresRules, type Migration } from '../../schema/index.js';
 import {
+  clearedColumns,
   InvalidIdentifierError,
   type DeadLetterRecord,
+  type MergeOptions,
   type LoadRecord,
   type MigrationRecord,
   type SqlDialect,
@@ -152,35 +154,54 @@ export function copyFromStdin(staging: string, columns: readonly Column[]): stri
 }
 
 /**
- * `append`: ON CONFLICT DO NOTHING skips ids already loaded (and duplicates inside the batch).
- * `latest`: one staged row per id (the newest), and an existing row is only overwritten by a newer
- * `received_at`; a trait the newer row does not carry keeps its earlier value (traits accumulate).
+ * Event tables (`append`), by load mode:
+ * - `append`: ON CONFLICT DO NOTHING skips ids already loaded (and duplicates inside the batch).
+ * - `replace`: one staged row per id (an upsert may not touch a row twice), and a stored row is
+ *   overwritten: every column of the batch from the staged row, the stored columns the batch does
+ *   not carry cleared, `uuid_ts` the load time.
+ * `users` (`latest`): one staged row per id (the newest), and a stored row is only overwritten by a
+ * newer `received_at` (`replace`: or the same, so a replay of the event that wrote it re-applies the
+ * transform); a trait the newer row does not carry keeps its earlier value (traits accumulate).
  */
-export function merge(ref: TableRef, staging: string, table: TableBatch): Statement {
+export function merge(
+  ref: TableRef,
+  staging: string,
+  table: TableBatch,
+  options: MergeOptions = { mode: 'append', storedColumns: [] },
+): Statement {
   const names = table.columns.map((c) => quoteIdent(c.name)).join(', ');
   const target = qualified(ref);
   const id = quoteIdent('id');
   const receivedAt = quoteIdent('received_at');
-  if (table.mode === 'append') {
+  const insert = `INSERT INTO ${target} (${names})`;
+  const newestPerId =
+    ` SELECT DISTINCT ON (${id}) ${names} FROM pg_temp.${quoteIdent(staging)}` +
+    ` ORDER BY ${id}, ${receivedAt} DESC`;
+  const loadTime = `${quoteIdent(UUID_TS)} = now()`;
+  const carried = table.columns.filter((c) => c.name !== 'id').map((c) => quoteIdent(c.name));
+
+  if (table.mode === 'append' && options.mode === 'append') {
     return {
-      text: `INSERT INTO ${target} (${names}) SELECT ${names} FROM pg_temp.${quoteIdent(staging)} ON CONFLICT (${id}) DO NOTHING`,
+      text: `${insert} SELECT ${names} FROM pg_temp.${quoteIdent(staging)} ON CONFLICT (${id}) DO NOTHING`,
     };
   }
-  const updates = table.columns
-    .filter((c) => c.name !== 'id')
-    .map((c) => {
-      const q = quoteIdent(c.name);
-      return c.name === 'received_at'
-        ? `${q} = EXCLUDED.${q}`
-        : `${q} = COALESCE(EXCLUDED.${q}, ${target}.${q})`;
-    })
-    .concat(`${quoteIdent(UUID_TS)} = now()`);
+  if (table.mode === 'append') {
+    const updates = carried
+      .map((q) => `${q} = EXCLUDED.${q}`)
+      .concat(clearedColumns(table, options.storedColumns).map((name) => `${quoteIdent(name)} = NULL`))
+      .concat(loadTime);
+    return { text: `${insert}${newestPerId} ON CONFLICT (${id}) DO UPDATE SET ${updates.join(', ')}` };
+  }
+  const updates = carried
+    .map((q) =>
+      q === receivedAt ? `${q} = EXCLUDED.${q}` : `${q} = COALESCE(EXCLUDED.${q}, ${target}.${q})`,
+    )
+    .concat(loadTime);
+  const wins = options.mode === 'replace' ? '>=' : '>';
   return {
     text:
-      `INSERT INTO ${target} (${names})` +
-      ` SELECT DISTINCT ON (${id}) ${names} FROM pg_temp.${quoteIdent(staging)} ORDER BY ${id}, ${receivedAt} DESC` +
-      ` ON CONFLICT (${id}) DO UPDATE SET ${updates.join(', ')}` +
-      ` WHERE EXCLUDED.${receivedAt} > ${target}.${receivedAt}`,
+      `${insert}${newestPerId} ON CONFLICT (${id}) DO UPDATE SET ${updates.join(', ')}` +
+      ` WHERE EXCLUDED.${receivedAt} ${wins} ${target}.${receivedAt}`,
   };
 }
 

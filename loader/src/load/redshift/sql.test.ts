@@ -304,6 +304,38 @@ test('merge: append is an anti-join insert; users is a MERGE upsert where traits
   );
 });
 
+test('merge in replace mode: a MERGE overwriting stored events, clearing what the batch lacks', () => {
+  const storedColumns = ['id', 'user_id', 'received_at', 'items', 'context_browser_name', 'uuid_ts'];
+  assert.equal(
+    sql.merge(orders, 'eventpipe_staging_0', appendBatch, { mode: 'replace', storedColumns }).text,
+    'MERGE INTO "web"."order_completed" USING "eventpipe_staging_0" AS "staged" ON "web"."order_completed"."id" = "staged"."id"' +
+      ' WHEN MATCHED THEN UPDATE SET "user_id" = "staged"."user_id", "received_at" = "staged"."received_at",' +
+      ' "items" = "staged"."items", "context_browser_name" = NULL, "uuid_ts" = GETDATE()' +
+      ' WHEN NOT MATCHED THEN INSERT ("id", "user_id", "received_at", "items")' +
+      ' VALUES ("staged"."id", "staged"."user_id", "staged"."received_at", "staged"."items")',
+  );
+  // users: the same latest-wins MERGE in both modes; replace only lets a same-age row through dedup.
+  assert.equal(
+    sql.merge(users, 'eventpipe_staging_1', usersBatch, { mode: 'replace', storedColumns: ['id', 'plan'] })
+      .text,
+    sql.merge(users, 'eventpipe_staging_1', usersBatch).text,
+  );
+  assert.equal(
+    sql.dedupStaging(users, 'eventpipe_staging_1', usersBatch, 'replace'),
+    sql
+      .dedupStaging(users, 'eventpipe_staging_1', usersBatch)
+      .replace('"stored"."received_at" >= "ranked"', '"stored"."received_at" > "ranked"'),
+  );
+  assert.match(
+    sql.dedupStaging(users, 'eventpipe_staging_1', usersBatch, 'replace'),
+    /"stored"\."received_at" > "ranked"/,
+  );
+  assert.equal(
+    sql.dedupStaging(orders, 'eventpipe_staging_0', appendBatch, 'replace'),
+    sql.dedupStaging(orders, 'eventpipe_staging_0', appendBatch),
+  );
+});
+
 test('bookkeeping: loads, migrations and the dead-letter log, Redshift types only', () => {
   assert.deepEqual(texts(sql.bookkeeping('_eventpipe')), [
     'CREATE SCHEMA IF NOT EXISTS "_eventpipe"',

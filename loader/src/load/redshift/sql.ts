@@ -12,9 +12,12 @@
  */
 import type { Column, ColumnType, TableBatch } from '../../transform/types.js';
 import { redshiftRules, type ExistingColumn, type Migration } from '../../schema/index.js';
+import type { LoadMode } from '../warehouse.js';
 import {
+  clearedColumns,
   InvalidIdentifierError,
   type DeadLetterRecord,
+  type MergeOptions,
   type LoadRecord,
   type MigrationRecord,
   type SqlDialect,
@@ -266,19 +269,26 @@ export function dropRawStaging(staging: string): string {
 /**
  * Raw staged rows → staging table with one row per id (the newest by `received_at`): Redshift's MERGE
  * requires that a target row match at most one source row, and a batch may hold an event twice (a
- * client retry after the stream's duplicate window). For `latest` tables, a staged row not newer than
- * the stored one is dropped here too, so the merge only sees rows that win.
+ * client retry after the stream's duplicate window). For `latest` tables, a staged row that would not
+ * win over the stored one is dropped here too (older; in `replace` mode the same age wins), so the
+ * merge only sees rows that win.
  */
-export function dedupStaging(ref: TableRef, staging: string, table: TableBatch): string {
+export function dedupStaging(
+  ref: TableRef,
+  staging: string,
+  table: TableBatch,
+  mode: LoadMode = 'append',
+): string {
   const names = loadedColumns(table.columns)
     .map((c) => quoteIdent(c.name))
     .join(', ');
   const id = quoteIdent('id');
   const receivedAt = quoteIdent('received_at');
   const rank = quoteIdent('eventpipe_rank');
+  const keeps = mode === 'replace' ? '>' : '>=';
   const notNewer =
     table.mode === 'latest'
-      ? ` AND NOT EXISTS (SELECT 1 FROM ${qualified(ref)} AS "stored" WHERE "stored".${id} = "ranked".${id} AND "stored".${receivedAt} >= "ranked".${receivedAt})`
+      ? ` AND NOT EXISTS (SELECT 1 FROM ${qualified(ref)} AS "stored" WHERE "stored".${id} = "ranked".${id} AND "stored".${receivedAt} ${keeps} "ranked".${receivedAt})`
       : '';
   return (
     `INSERT INTO ${quoteIdent(staging)} (${names}) SELECT ${names} FROM (SELECT ${names},` +
@@ -288,38 +298,51 @@ export function dedupStaging(ref: TableRef, staging: string, table: TableBatch):
 }
 
 /**
- * `append`: an anti-join INSERT, so ids already in the table are skipped and stored rows are never
- * rewritten. (Redshift's MERGE must UPDATE or DELETE every matched row; for events that would rewrite
- * rows that are already right.) `latest` (`users`): MERGE on id; staging holds only winning rows
- * (see `dedupStaging`), and a trait the newer row does not carry keeps its stored value, as on PostgreSQL.
+ * Event tables (`append`), by load mode:
+ * - `append`: an anti-join INSERT, so ids already in the table are skipped and stored rows are never
+ *   rewritten. (Redshift's MERGE must UPDATE or DELETE every matched row; for events that would
+ *   rewrite rows that are already right.)
+ * - `replace`: MERGE on id (staging holds one row per id, see `dedupStaging`): a stored row gets every
+ *   column of the batch from the staged row, the stored columns the batch does not carry cleared, and
+ *   `uuid_ts` the load time; new ids are inserted. One statement, the same result as PostgreSQL's
+ *   upsert, and what Redshift does for an UPDATE anyway (delete the old row version, insert the new).
+ * `users` (`latest`): MERGE on id; staging holds only winning rows, and a trait the newer row does not
+ * carry keeps its stored value, as on PostgreSQL.
  */
-export function merge(ref: TableRef, staging: string, table: TableBatch): Statement {
+export function merge(
+  ref: TableRef,
+  staging: string,
+  table: TableBatch,
+  options: MergeOptions = { mode: 'append', storedColumns: [] },
+): Statement {
   const columns = loadedColumns(table.columns).map((c) => c.name);
   const names = columns.map(quoteIdent).join(', ');
   const target = qualified(ref);
   const source = quoteIdent(staging);
   const id = quoteIdent('id');
-  if (table.mode === 'append') {
+  if (table.mode === 'append' && options.mode === 'append') {
     return {
       text:
         `INSERT INTO ${target} (${names}) SELECT ${names} FROM ${source} AS "staged"` +
         ` WHERE NOT EXISTS (SELECT 1 FROM ${target} AS "stored" WHERE "stored".${id} = "staged".${id})`,
     };
   }
-  const updates = columns
-    .filter((name) => name !== 'id')
-    .map((name) => {
-      const q = quoteIdent(name);
-      return name === 'received_at'
-        ? `${q} = "staged".${q}`
-        : `${q} = COALESCE("staged".${q}, ${target}.${q})`;
-    })
-    .concat(`${quoteIdent(UUID_TS)} = GETDATE()`);
+  const carried = columns.filter((name) => name !== 'id').map(quoteIdent);
+  const updates =
+    table.mode === 'append'
+      ? carried
+          .map((q) => `${q} = "staged".${q}`)
+          .concat(clearedColumns(table, options.storedColumns).map((name) => `${quoteIdent(name)} = NULL`))
+      : carried.map((q) =>
+          q === quoteIdent('received_at')
+            ? `${q} = "staged".${q}`
+            : `${q} = COALESCE("staged".${q}, ${target}.${q})`,
+        );
   const values = columns.map((name) => `"staged".${quoteIdent(name)}`).join(', ');
   return {
     text:
       `MERGE INTO ${target} USING ${source} AS "staged" ON ${target}.${id} = "staged".${id}` +
-      ` WHEN MATCHED THEN UPDATE SET ${updates.join(', ')}` +
+      ` WHEN MATCHED THEN UPDATE SET ${[...updates, `${quoteIdent(UUID_TS)} = GETDATE()`].join(', ')}` +
       ` WHEN NOT MATCHED THEN INSERT (${names}) VALUES (${values})`,
   };
 }

@@ -102,7 +102,7 @@ export function createRedshiftStage(options: RedshiftStageOptions) {
         error,
       );
     }
-    await client.query(dedupStaging(target, staging, table));
+    await client.query(dedupStaging(target, staging, table, batch.mode));
     await client.query(dropRawStaging(staging));
   };
 }

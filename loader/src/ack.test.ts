@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HandBack } from './ack.js';
+import type { Delivery } from './consume.js';
+
+function delivery(seq: number, calls: string[]): Delivery {
+  return {
+    seq,
+    subject: 'events.web.track',
+    data: Buffer.from('{}'),
+    info: { deliveryCount: 1 },
+    ack: () => calls.push(`ack ${seq}`),
+    nak: () => calls.push(`nak ${seq}`),
+    working: () => calls.push(`working ${seq}`),
+  };
+}
+
+test('HandBack naks nothing while holding, then each sequence once with its latest handle, then flushes', async () => {
+  const calls: string[] = [];
+  const handBack = new HandBack();
+  handBack.hold([delivery(1, calls), delivery(2, calls)]);
+  const redelivered: string[] = [];
+  handBack.hold([delivery(2, redelivered), delivery(3, calls)]);
+  assert.deepEqual(calls, [], 'held, not yet handed back');
+  assert.equal(await handBack.nakAll(async () => void calls.push('flush')), 3);
+  assert.deepEqual(calls, ['nak 1', 'nak 3', 'flush']);
+  assert.deepEqual(redelivered, ['nak 2']);
+  assert.equal(await handBack.nakAll(async () => undefined), 0, 'emptied');
+});

@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { maxDeliveriesDeadLetter, MAX_DELIVERIES_REASON } from './deadletter.js';
+
+const message = (seq: number, body: string) => ({ seq, subject: 'events.web.track', data: Buffer.from(body) });
+
+test('max deliveries: an envelope is kept whole under its own message id', () => {
+  const envelope = {
+    v: 1,
+    sourceId: 'web',
+    type: 'track',
+    messageId: 'm1',
+    receivedAt: '2024-05-01T10:20:30.000Z',
+    event: { type: 'track', event: 'Clicked' },
+  };
+  assert.deepEqual(maxDeliveriesDeadLetter(7, message(7, JSON.stringify(envelope))), {
+    sourceId: 'web',
+    messageId: 'm1',
+    streamSequence: 7,
+    reason: MAX_DELIVERIES_REASON,
+    envelope,
+  });
+});
+
+test('max deliveries: a message that is no envelope keeps its text and says why', () => {
+  const entry = maxDeliveriesDeadLetter(8, message(8, 'not json{'));
+  assert.equal(entry.messageId, 'nats-seq-8');
+  assert.equal(entry.sourceId, 'web');
+  assert.equal(entry.envelope, 'not json{');
+  assert.match(entry.reason, /^max deliveries exceeded; not JSON/);
+});
+
+test('max deliveries: a message the stream no longer holds is still recorded', () => {
+  assert.deepEqual(maxDeliveriesDeadLetter(9, undefined), {
+    sourceId: 'unknown',
+    messageId: 'nats-seq-9',
+    streamSequence: 9,
+    reason: 'max deliveries exceeded; the stream no longer holds the message',
+    envelope: null,
+  });
+});
