@@ -23,12 +23,16 @@ test('values are coerced by their schema type', () => {
     EVENTPIPE_COLLECTOR_PORT: '9000',
     EVENTPIPE_NATS_MANAGE_STREAM: 'false',
     EVENTPIPE_COLLECTOR_TRUSTED_PROXIES: '10.0.0.1, 10.0.0.0/8',
-    EVENTPIPE_LOADER_ENRICHMENTS: '["user-agent","geoip"]',
+    EVENTPIPE_LOADER_ENRICHMENTS: '["user-agent",{"name":"geoip","options":{"locale":"de"}}]',
   });
   assert.equal(config.collector.port, 9000);
   assert.equal(config.nats.manageStream, false);
   assert.deepEqual(config.collector.trustedProxies, ['10.0.0.1', '10.0.0.0/8']);
-  assert.deepEqual(config.loader.enrichments, ['user-agent', 'geoip']);
+  assert.deepEqual(config.loader.enrichments, ['user-agent', { name: 'geoip', options: { locale: 'de' } }]);
+  assert.deepEqual(loadConfig({ EVENTPIPE_LOADER_ENRICHMENTS: 'user-agent, campaign' }).loader.enrichments, [
+    'user-agent',
+    'campaign',
+  ]);
 });
 
 test('sources come as shorthand or JSON', () => {

@@ -68,8 +68,18 @@ export const ConfigSchema = Type.Object({
       batchMaxAgeMs: Type.Integer({ minimum: 10, default: 1000 }),
       ackWaitSeconds: Type.Integer({ minimum: 5, default: 300 }),
       maxDeliver: Type.Integer({ minimum: 2, default: 20 }),
-      /** Enrichments to run, in order (names of built-ins or module paths). */
-      enrichments: Type.Array(Type.String(), { default: [] }),
+      /** Enrichments to run, in order: built-in names or module paths, optionally with options. */
+      enrichments: Type.Array(
+        Type.Union([
+          Type.String({ minLength: 1 }),
+          Type.Object({ name: Type.String({ minLength: 1 }), options: Type.Optional(Type.Unknown()) }),
+        ]),
+        {
+          default: [],
+          description:
+            'comma-separated names, or JSON: ["user-agent", {"name": "geoip", "options": {"databasePath": "/data/City.mmdb"}}]',
+        },
+      ),
     },
     { default: {} },
   ),
