@@ -2,25 +2,12 @@
  * `eventpipe collector`: the Segment-compatible HTTP endpoint. Runs until SIGTERM/SIGINT, then stops
  * accepting, lets in-flight requests get their PubAcks, drains NATS and exits 0.
  */
-import { createLogger, listSettings, loadConfig, requireSetting } from '@eventpipe/core';
+import { createLogger, loadConfig, requireSetting } from '@eventpipe/core';
 import { startCollector } from '@eventpipe/collector';
 import type { Command } from '../command.js';
+import { settingsHelp, untilSignal } from '../process.js';
 
-const USED_SETTINGS = /^(logLevel|sources|nats\.|collector\.)/;
-
-function settingsHelp(): string {
-  const settings = listSettings().filter((s) => USED_SETTINGS.test(s.path));
-  const width = Math.max(...settings.map((s) => s.env.length));
-  return settings
-    .map(({ env, schema }) => {
-      const notes = [
-        schema.description as string | undefined,
-        schema.default !== undefined ? `default ${JSON.stringify(schema.default)}` : undefined,
-      ].filter(Boolean);
-      return `  ${env.padEnd(width)}  ${notes.join('; ')}`.trimEnd();
-    })
-    .join('\n');
-}
+const SECTIONS = ['logLevel', 'sources', 'nats', 'collector'];
 
 const usage = `Usage: eventpipe collector
 
@@ -29,22 +16,7 @@ SDK's /v1/t, /v1/b, ...), validates them and stores each event in NATS JetStream
 Health: GET /health/live, GET /health/ready. Stops gracefully on SIGTERM or SIGINT.
 
 Settings (environment variables):
-${settingsHelp()}`;
-
-/** Resolves with the first of SIGTERM/SIGINT; a second signal exits at once. */
-function shutdownSignal(onSecond: () => void): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const handler = (signal: NodeJS.Signals) => {
-      process.removeListener('SIGTERM', handler);
-      process.removeListener('SIGINT', handler);
-      process.once('SIGTERM', onSecond);
-      process.once('SIGINT', onSecond);
-      resolve(signal);
-    };
-    process.on('SIGTERM', handler);
-    process.on('SIGINT', handler);
-  });
-}
+${settingsHelp(SECTIONS)}`;
 
 export const collectorCommand: Command = {
   name: 'collector',
@@ -63,10 +35,7 @@ export const collectorCommand: Command = {
       { url: collector.url, sources: config.sources.map((s) => s.id), stream: config.nats.stream },
       'collector listening',
     );
-    const signal = await shutdownSignal(() => {
-      log.warn('second signal: exiting without waiting for in-flight requests');
-      process.exit(1);
-    });
+    const signal = await untilSignal();
     log.info({ signal }, 'shutting down: finishing in-flight requests, draining NATS');
     await collector.close();
     return 0;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '@eventpipe/core';
 import type { Command } from '../command.js';
+import { untilSignal } from '../process.js';
 import { startDev } from '../dev/environment.js';
 import { devBanner, devJsonLine } from '../dev/banner.js';
 
@@ -17,18 +18,6 @@ Options:
                    warehouseSchema, s3Url, bucket) and nothing else on stdout
 
 Logs (JSON) go to stderr; EVENTPIPE_LOG_LEVEL and the other EVENTPIPE_* tuning variables apply.`;
-
-/** Resolves on the first SIGINT or SIGTERM; a second one ends the process at once. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const handler = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', handler).off('SIGTERM', handler);
-      process.once('SIGINT', () => process.exit(130)).once('SIGTERM', () => process.exit(143));
-      resolve(signal);
-    };
-    process.on('SIGINT', handler).on('SIGTERM', handler);
-  });
-}
 
 export const devCommand: Command = {
   name: 'dev',

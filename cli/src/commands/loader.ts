@@ -1,8 +1,9 @@
-import { ConfigError, createLogger, listSettings, loadConfig } from '@eventpipe/core';
+import { ConfigError, createLogger, loadConfig } from '@eventpipe/core';
 import { startLoader, type Checkpoint } from '@eventpipe/loader';
 import type { Command } from '../command.js';
+import { settingsHelp, untilSignal } from '../process.js';
 
-const SECTIONS = ['logLevel', 'nats.', 'loader.', 's3.', 'warehouse.'];
+const SECTIONS = ['logLevel', 'nats', 'loader', 's3', 'warehouse'];
 
 const usage = `Usage: eventpipe loader
 
@@ -11,13 +12,7 @@ warehouse (one transaction per batch) and acks them only after COMMIT. SIGTERM o
 gracefully: the batch in flight finishes or is handed back unacked. See docs/loader.md.
 
 Settings (environment variables):
-${listSettings()
-  .filter((s) => SECTIONS.some((section) => s.path.startsWith(section)))
-  .map((s) => {
-    const fallback = s.schema.default === undefined ? '' : ` (default ${JSON.stringify(s.schema.default)})`;
-    return `  ${s.env}${fallback}`;
-  })
-  .join('\n')}
+${settingsHelp(SECTIONS)}
 
 EVENTPIPE_WAREHOUSE_URL is required.`;
 
@@ -31,18 +26,6 @@ function crashAt(env: NodeJS.ProcessEnv): Checkpoint | undefined {
     throw new ConfigError(`EVENTPIPE_TEST_CRASH_AT: "${value}" is not one of ${CHECKPOINTS.join(', ')}`);
   }
   return value as Checkpoint;
-}
-
-/** Resolves on the first SIGINT or SIGTERM; a second one ends the process at once. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const handler = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', handler).off('SIGTERM', handler);
-      process.once('SIGINT', () => process.exit(130)).once('SIGTERM', () => process.exit(143));
-      resolve(signal);
-    };
-    process.on('SIGINT', handler).on('SIGTERM', handler);
-  });
 }
 
 export const loaderCommand: Command = {

@@ -1,23 +1,36 @@
 import { parseArgs } from 'node:util';
 import { createLogger, loadConfig } from '@eventpipe/core';
-import { runReplay } from '@eventpipe/loader';
+import { runReplay, type LoadMode } from '@eventpipe/loader';
 import type { Command } from '../command.js';
 import { startProgress, type Progress } from '../send/progress.js';
 
-const usage = `Usage: eventpipe replay --source S --from YYYY-MM-DD --to YYYY-MM-DD [--tables t1,t2] [--dry-run]
+const usage = `Usage: eventpipe replay --source S --from YYYY-MM-DD --to YYYY-MM-DD [--replace] [--tables t1,t2] [--dry-run]
 
 Re-reads the raw archive (raw/<source>/dt=…/ in S3) for those days, both included, and runs it
-through the loader's enrich → transform → load path. Idempotent: rows already in the warehouse are
-skipped by the merge, so running it twice leaves the same rows.
+through the loader's enrich → transform → load path, with the enrichments configured now.
+
+By default only rows missing from the warehouse are inserted: rows already there are kept as they
+are, which is the safe way to fill gaps. --replace overwrites the stored rows of every replayed event
+with what the current transform and enrichments produce (columns they no longer produce are
+cleared): the way to re-apply a fixed transform or a newly enabled enrichment to old data. users
+stays latest-wins by received_at. Both modes are idempotent: running the same replay twice leaves
+the same rows. See docs/replay.md.
 
 Options:
   --source S        source id
   --from, --to      first and last day (UTC)
+  --replace         overwrite rows already in the warehouse (default: insert missing rows only)
   --tables t1,t2    only these warehouse tables (e.g. tracks,order_completed)
   --dry-run         load nothing; print the rows per table a load would merge
 
 Settings come from the loader's variables: EVENTPIPE_S3_* (bucket, endpoint, credentials),
 EVENTPIPE_WAREHOUSE_URL, EVENTPIPE_LOADER_ENRICHMENTS, EVENTPIPE_LOADER_BATCH_MAX_EVENTS.`;
+
+/** What each mode does to rows already loaded, as the progress and summary say it. */
+const MODE_TEXT: Record<LoadMode, string> = {
+  append: 'append: inserts missing rows only, stored rows are kept',
+  replace: 'replace: stored rows are overwritten with the current transform and enrichments',
+};
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -31,6 +44,7 @@ export const replayCommand: Command = {
         from: { type: 'string' },
         to: { type: 'string' },
         tables: { type: 'string' },
+        replace: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
       },
     });
@@ -38,22 +52,29 @@ export const replayCommand: Command = {
       if (!values[name]) throw new Error(`--${name} is required\n\n${usage}`);
     }
     const config = loadConfig();
-    // Logs to stderr: stdout holds the result (the dry run's table).
+    const mode: LoadMode = values.replace ? 'replace' : 'append';
+    const dryRun = values['dry-run'];
+    // Logs and progress go to stderr: stdout holds the result (the summary, the dry run's table).
     const log = createLogger('replay', config.logLevel, {}, process.stderr);
     const tables = values.tables
       ?.split(',')
       .map((t) => t.trim())
       .filter(Boolean);
+    const enrichments = config.loader.enrichments.length > 0 ? config.loader.enrichments.join(', ') : 'none';
+    console.error(
+      `replay of source ${values.source} from ${values.from} to ${values.to}${dryRun ? ' (dry run)' : ''}` +
+        ` — ${MODE_TEXT[mode]}; enrichments: ${enrichments}`,
+    );
     let events = 0;
     let progress: Progress | undefined;
     const summary = await runReplay(
       config,
       log,
-      { sourceId: values.source!, from: values.from!, to: values.to!, tables, dryRun: values['dry-run'] },
+      { sourceId: values.source!, from: values.from!, to: values.to!, tables, dryRun, mode },
       {
         onObjects: (objects) => {
           progress = startProgress({
-            label: values['dry-run'] ? 'replay (dry run)' : 'replay',
+            label: `replay (${mode}${dryRun ? ', dry run' : ''})`,
             unit: 'objects',
             total: objects.length,
             extra: () => `${events.toLocaleString('en-US')} events`,
@@ -68,10 +89,10 @@ export const replayCommand: Command = {
     progress?.finish();
     const rows = Object.entries(summary.rowsByTable).sort(([a], [b]) => (a < b ? -1 : 1));
     console.log(
-      `${summary.objects} archive objects, ${summary.events} events, ${summary.batches} batches` +
-        (values['dry-run']
-          ? ': rows a load would merge (ids already loaded are skipped then)'
-          : ': rows loaded'),
+      `${summary.objects} archive objects, ${summary.events} events, ${summary.batches} batches, mode ${summary.mode}` +
+        (dryRun
+          ? `: rows a load would merge (${mode === 'append' ? 'ids already loaded are skipped then' : 'stored rows with these ids are overwritten then'})`
+          : `: rows ${mode === 'append' ? 'inserted (rows already loaded are kept)' : 'inserted or replaced'}`),
     );
     for (const [table, count] of rows) console.log(`  ${table.padEnd(40)} ${count}`);
     if (summary.objects === 0) {

@@ -1,6 +1,7 @@
 /**
  * The whole pipeline on one machine for `eventpipe dev`: nats-server, PostgreSQL and an S3 API server
- * with their data kept under one data dir, plus one collector and one loader in this process.
+ * with their data kept under one data dir, plus one collector and one loader in this process, with
+ * the enrichments that ship with eventpipe turned on.
  *
  * Start order follows the data path (servers, then the loader that drains, then the collector that
  * accepts); stop order is its reverse, so everything the collector acknowledged is either loaded
@@ -11,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig, type Config, type Logger } from '@eventpipe/core';
 import { startNats, startPostgres, startS3, S3RVER_CREDENTIALS } from '@eventpipe/local';
 import { startCollector } from '@eventpipe/collector';
-import { startLoader } from '@eventpipe/loader';
+import { DEFAULT_ENRICHMENTS, startLoader } from '@eventpipe/loader';
 import { acquireDevLock } from './lock.js';
 import { stopOrphanPostgres } from './orphans.js';
 import { choosePorts } from './ports.js';
@@ -58,8 +59,9 @@ export async function startDev(options: DevOptions): Promise<DevEnvironment> {
     const postgresDir = join(dataDir, 'postgres');
     await stopOrphanPostgres(postgresDir, log);
     const ports = await choosePorts(state.ports);
+    // Defaults of dev mode; EVENTPIPE_* variables still override them (e.g. EVENTPIPE_LOADER_ENRICHMENTS='[]').
     const base = loadConfig(options.env ?? process.env, {
-      loader: { healthHost: '127.0.0.1', healthPort: 0 },
+      loader: { healthHost: '127.0.0.1', healthPort: 0, enrichments: [...DEFAULT_ENRICHMENTS] },
     });
 
     const [nats, postgres, s3] = await Promise.all([
