@@ -60,10 +60,10 @@ export const replayCommand: Command = {
       ?.split(',')
       .map((t) => t.trim())
       .filter(Boolean);
-    const enrichments = config.loader.enrichments.length > 0 ? config.loader.enrichments.join(', ') : 'none';
+    const names = config.loader.enrichments.map((spec) => (typeof spec === 'string' ? spec : spec.name));
     console.error(
       `replay of source ${values.source} from ${values.from} to ${values.to}${dryRun ? ' (dry run)' : ''}` +
-        ` — ${MODE_TEXT[mode]}; enrichments: ${enrichments}`,
+        ` — ${MODE_TEXT[mode]}; enrichments: ${names.length > 0 ? names.join(', ') : 'none'}`,
     );
     let events = 0;
     let progress: Progress | undefined;

@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { rmSync } from 'node:fs';
 import { CLI, query, startDev, tempDataDir, waitForQuery, type DevProcess } from '../dev/harness.js';
+import { counts as countRows, replay as replayCli } from './harness.js';
 
 const run = promisify(execFile);
 const dataDir = tempDataDir('replay');
@@ -22,39 +23,8 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Rows per table of the demo schema. */
-async function counts(): Promise<Record<string, number>> {
-  const tables = await query<{ table_name: string }>(
-    dev.info.warehouseUrl,
-    `select table_name from information_schema.tables where table_schema = '${dev.info.warehouseSchema}' order by 1`,
-  );
-  const result: Record<string, number> = {};
-  for (const { table_name } of tables) {
-    const [row] = await query<{ n: string }>(
-      dev.info.warehouseUrl,
-      `select count(*) as n from "${dev.info.warehouseSchema}"."${table_name}"`,
-    );
-    result[table_name] = Number(row!.n);
-  }
-  return result;
-}
-
-function replay(...args: string[]) {
-  const today = new Date().toISOString().slice(0, 10);
-  return run(process.execPath, [CLI, 'replay', '--source', 'demo', '--from', today, '--to', today, ...args], {
-    timeout: 60_000,
-    env: {
-      ...process.env,
-      EVENTPIPE_S3_ENDPOINT: dev.info.s3Url,
-      EVENTPIPE_S3_BUCKET: dev.info.bucket,
-      EVENTPIPE_S3_FORCE_PATH_STYLE: 'true',
-      EVENTPIPE_S3_ACCESS_KEY_ID: 'S3RVER',
-      EVENTPIPE_S3_SECRET_ACCESS_KEY: 'S3RVER',
-      EVENTPIPE_WAREHOUSE_URL: dev.info.warehouseUrl,
-      EVENTPIPE_LOG_LEVEL: 'warn',
-    },
-  });
-}
+const replay = (...args: string[]) => replayCli(dev, args);
+const counts = () => countRows(dev);
 
 let loaded: Record<string, number>;
 
@@ -78,6 +48,12 @@ test('walkthrough: eventpipe send --demo to the running dev, rows queryable in S
   );
   loaded = await counts();
   assert.ok((loaded.order_completed ?? 0) > 0 && (loaded.product_viewed ?? 0) > 0, JSON.stringify(loaded));
+  // eventpipe dev turns the built-in enrichments on: every demo event has a browser User-Agent.
+  const [missing] = await query<{ n: string }>(
+    dev.info.warehouseUrl,
+    'select count(*) as n from "demo"."tracks" where "context_user_agent_browser_name" is null',
+  );
+  assert.equal(Number(missing!.n), 0);
 });
 
 test('replay twice leaves the same rows; --dry-run shows rows per table and loads nothing', async () => {
