@@ -85,37 +85,74 @@ export const PULL_EXPIRES_MS = 2_000;
 const PULL_RETRY_MS = 1_000;
 
 /**
- * Pulls deliveries until `signal` aborts, one bounded pull request (`fetch`) at a time, and then
- * ends once the pull in flight has ended on its own (fulfilled or expired).
+ * The loader's deliveries, pulled with one bounded pull request (`fetch`) at a time until `signal`
+ * aborts; the iterator ends once the pull in flight has then ended on its own (fulfilled or
+ * expired) and everything it delivered has been read.
  *
  * Why not `consume()`: closing it unsubscribes while its pull request is still open on the server,
  * so messages already on the wire are dropped by the client, and messages nak'd at shutdown are
  * redelivered into that dead pull. Either way they come back only after `ack_wait`. When this
  * iterator ends no pull request of ours is left on the server: a nak from then on goes to another
  * loader at once.
+ *
+ * A pump reads each fetch as it arrives into a buffer that the batcher drains, and starts the next
+ * fetch while at most one pull's worth is buffered. Reading promptly matters: a fetch left unread
+ * for two heartbeat intervals (while a batch takes seconds to load) fails with "heartbeats missed".
  */
-export async function* pullDeliveries(
+export function pullDeliveries(
   js: JetStreamClient,
   config: Config,
   log: Logger,
   signal: AbortSignal,
-): AsyncGenerator<Delivery, void, undefined> {
+): AsyncIterator<Delivery, undefined> {
   const { stream } = config.nats;
   const { consumer: name, batchMaxEvents } = config.loader;
   const pull = { max_messages: Math.min(batchMaxEvents, MAX_PULL_MESSAGES), expires: PULL_EXPIRES_MS };
-  let consumer: Consumer | undefined;
-  while (!signal.aborted) {
-    try {
-      consumer ??= await js.consumers.get(stream, name);
-      for await (const message of await consumer.fetch(pull)) yield message;
-    } catch (error) {
-      // What the pull delivered before failing has been yielded. Look the consumer up again (it
-      // may have been recreated) after a pause.
-      log.warn({ err: error, stream, consumer: name }, 'pulling from JetStream failed, will retry');
-      consumer = undefined;
-      await sleep(PULL_RETRY_MS, undefined, { signal }).catch(() => undefined);
+  const buffer: Delivery[] = [];
+  let ended = false;
+  // Resolvers of the current waits (calling a stale one is harmless): the reader waits for a
+  // delivery or the end, the pump for room in the buffer or the abort.
+  let wakeReader = () => {};
+  let wakePump = () => {};
+  signal.addEventListener('abort', () => wakePump(), { once: true });
+
+  async function pump(): Promise<void> {
+    let consumer: Consumer | undefined;
+    while (!signal.aborted) {
+      if (buffer.length >= pull.max_messages) {
+        await new Promise<void>((resolve) => (wakePump = resolve));
+        continue;
+      }
+      try {
+        consumer ??= await js.consumers.get(stream, name);
+        for await (const message of await consumer.fetch(pull)) {
+          buffer.push(message);
+          wakeReader();
+        }
+      } catch (error) {
+        // What the pull delivered before failing is buffered. Look the consumer up again (it may
+        // have been recreated) after a pause.
+        log.warn({ err: error, stream, consumer: name }, 'pulling from JetStream failed, will retry');
+        consumer = undefined;
+        await sleep(PULL_RETRY_MS, undefined, { signal }).catch(() => undefined);
+      }
     }
   }
+  void pump()
+    .catch((error: unknown) => log.error({ err: error }, 'pulling from JetStream stopped'))
+    .finally(() => {
+      ended = true;
+      wakeReader();
+    });
+
+  return {
+    async next() {
+      while (buffer.length === 0 && !ended) await new Promise<void>((resolve) => (wakeReader = resolve));
+      const delivery = buffer.shift();
+      if (buffer.length < pull.max_messages) wakePump();
+      return delivery ? { value: delivery, done: false } : { value: undefined, done: true };
+    },
+  };
 }
 
 export type Decoded = { ok: true; envelope: Envelope } | { ok: false; reason: string };

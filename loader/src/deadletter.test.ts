@@ -2,7 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maxDeliveriesDeadLetter, MAX_DELIVERIES_REASON } from './deadletter.js';
 
-const message = (seq: number, body: string) => ({ seq, subject: 'events.web.track', data: Buffer.from(body) });
+const message = (seq: number, body: string) => ({
+  seq,
+  subject: 'events.web.track',
+  data: Buffer.from(body),
+});
 
 test('max deliveries: an envelope is kept whole under its own message id', () => {
   const envelope = {

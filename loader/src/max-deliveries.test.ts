@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { advisorySequence, maxDeliveriesSubject } from './max-deliveries.js';
 
 test('the advisory subject names the stream and the consumer', () => {
-  assert.equal(maxDeliveriesSubject('EVENTS', 'loader'), '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.EVENTS.loader');
+  assert.equal(
+    maxDeliveriesSubject('EVENTS', 'loader'),
+    '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.EVENTS.loader',
+  );
 });
 
 test('advisorySequence reads stream_seq, and refuses what is not a sequence', () => {

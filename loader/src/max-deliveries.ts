@@ -78,7 +78,10 @@ export function watchMaxDeliveries(deps: MaxDeliveriesDeps): MaxDeliveriesWatch 
           return;
         }
         const delayMs = backoffDelay(attempt, deps.retry);
-        log.warn({ err: error, seq, attempt, delayMs }, 'storing a max-deliveries dead letter failed, will retry');
+        log.warn(
+          { err: error, seq, attempt, delayMs },
+          'storing a max-deliveries dead letter failed, will retry',
+        );
         await sleep(delayMs, undefined, { signal: closing.signal }).catch(() => undefined);
       }
     }

@@ -85,7 +85,7 @@ export function createLoaderMetrics(): LoaderMetrics {
     rejectedValues: new Counter({
       name: 'eventpipe_rejected_values_total',
       help:
-        'Values loaded into a row\'s _rejected column because they fit no column (key collisions, ' +
+        "Values loaded into a row's _rejected column because they fit no column (key collisions, " +
         'non-objects where objects belong, non-timestamps in timestamp columns), by warehouse schema ' +
         'and table, counted when their batch commits',
       labelNames: ['schema', 'table'],

@@ -265,7 +265,7 @@ test('values kept in _rejected are counted per table once, when their batch load
   assert.deepEqual(await counted(), [['web', 'tracks', 4]]);
 });
 
-test('rejectedValueCounts sums the keys of each row\'s _rejected and leaves clean tables out', () => {
+test("rejectedValueCounts sums the keys of each row's _rejected and leaves clean tables out", () => {
   const table = (name: string, rows: Record<string, unknown>[]) => ({
     table: name,
     mode: 'append' as const,
@@ -277,7 +277,11 @@ test('rejectedValueCounts sums the keys of each row\'s _rejected and leaves clea
       sourceId: 'web',
       schema: 'web',
       tables: [
-        table('tracks', [{ id: 'a', _rejected: { x: 1, y: 'z' } }, { id: 'b' }, { id: 'c', _rejected: { x: 2 } }]),
+        table('tracks', [
+          { id: 'a', _rejected: { x: 1, y: 'z' } },
+          { id: 'b' },
+          { id: 'c', _rejected: { x: 2 } },
+        ]),
         table('pages', [{ id: 'd' }]),
       ],
     },

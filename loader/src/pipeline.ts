@@ -107,7 +107,9 @@ interface Item {
 }
 
 /** How many values each table's rows keep in `_rejected` (tables with none are left out). */
-export function rejectedValueCounts(sources: readonly SourceBatch[]): { schema: string; table: string; values: number }[] {
+export function rejectedValueCounts(
+  sources: readonly SourceBatch[],
+): { schema: string; table: string; values: number }[] {
   const counts = [];
   for (const { schema, tables } of sources) {
     for (const { table, rows } of tables) {
@@ -184,7 +186,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       for (const [table, rows] of Object.entries(result.rowsByTable)) metrics.rowsLoaded.inc({ table }, rows);
       // A batch loaded before (redelivery) did not load its values again: count them once.
       if (!result.alreadyLoaded) {
-        for (const { values, ...labels } of rejectedValueCounts(sources)) metrics.rejectedValues.inc(labels, values);
+        for (const { values, ...labels } of rejectedValueCounts(sources))
+          metrics.rejectedValues.inc(labels, values);
       }
       log.info(
         {

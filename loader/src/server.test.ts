@@ -54,7 +54,14 @@ test('the enrich step runs the configured enrichments in order', async () => {
 test('no enrichments configured: events pass through without fields', async () => {
   const enrich = await createEnrichStep(config(''), log);
   const [event] = enrich([
-    { v: 1, sourceId: 'web', type: 'track', messageId: 'm1', receivedAt: '2024-05-01T10:20:30.000Z', event: {} },
+    {
+      v: 1,
+      sourceId: 'web',
+      type: 'track',
+      messageId: 'm1',
+      receivedAt: '2024-05-01T10:20:30.000Z',
+      event: {},
+    },
   ]);
   assert.deepEqual(Object.keys(event!), ['envelope']);
 });

@@ -14,7 +14,6 @@ import {
   envName,
   requireSetting,
   type Config,
-  type Envelope,
   type Logger,
 } from '@eventpipe/core';
 import { HandBack } from './ack.js';
@@ -30,7 +29,6 @@ import { createPostgresWarehouse, isPermanentLoadError } from './load/postgres/i
 import { createRedshiftWarehouse, isPermanentRedshiftError } from './load/redshift/index.js';
 import { transform } from './transform/index.js';
 import type { Warehouse } from './load/warehouse.js';
-import type { EnrichedEvent } from './transform/types.js';
 
 export interface RunningLoader {
   /** The health server's port (useful when `loader.healthPort` is 0). */
@@ -71,14 +69,6 @@ export async function createEnrichStep(config: Config, log: Logger, registry?: R
     if (!(error instanceof EnrichmentConfigError)) throw error;
     throw new ConfigError(`${envName(['loader', 'enrichments'])}: ${error.message}`, { cause: error });
   }
-}
-
-/**
- * No enrichment: each event goes on as it came. Kept for `replay/run.ts` until it builds its step
- * with createEnrichStep(config, log), as the loader does.
- */
-export function enrich(envelopes: Envelope[]): EnrichedEvent[] {
-  return envelopes.map((envelope) => ({ envelope }));
 }
 
 /** Start-up failures name the dependency and the settings to check. */
@@ -174,19 +164,16 @@ export async function startLoader(
     });
     const handBack = new HandBack();
     const loop = (async () => {
-      try {
-        // After close() the pull source ends once its last request has; what it still delivers
-        // comes through here and is held, never loaded half-way.
-        for (let batch = await batcher.next(); batch; batch = await batcher.next()) {
-          const abandoned =
-            stopping.signal.aborted || (await pipeline.process(batch, stopping.signal)) === 'abandoned';
-          if (abandoned) handBack.hold(batch.deliveries);
-        }
-      } finally {
-        // No pull request of ours is open now, so JetStream hands these to another loader at once.
-        const count = await handBack.nakAll(() => nc.flush());
-        if (count > 0) log.info({ messages: count }, 'handed back unloaded messages');
+      // After close() the pull source ends once its last pull request has; the batches formed from
+      // what it still delivers are held, not loaded.
+      for (let batch = await batcher.next(); batch; batch = await batcher.next()) {
+        const abandoned =
+          stopping.signal.aborted || (await pipeline.process(batch, stopping.signal)) === 'abandoned';
+        if (abandoned) handBack.hold(batch.deliveries);
       }
+      // No pull request of ours is open any more, so JetStream hands these to another loader at once.
+      const count = await handBack.nakAll(() => nc.flush());
+      if (count > 0) log.info({ messages: count }, 'handed back unloaded messages');
     })().catch((error: Error) => {
       loopError = error;
       log.fatal({ err: error }, 'loader loop stopped');

@@ -1,6 +1,7 @@
 /**
  * The whole path with real pieces only: @segment/analytics-node → collector (HTTP) → nats-server
- * (JetStream) → loader → PostgreSQL, with the raw archive in s3rver. Proven by counting.
+ * (JetStream) → loader (with the user-agent and campaign enrichments) → PostgreSQL, with the raw
+ * archive in s3rver. Proven by counting.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,7 +33,7 @@ const log = createLogger('test', process.env.EVENTPIPE_TEST_LOG_LEVEL ?? 'silent
 
 before(async () => {
   servers = await startServers();
-  const config = configOf(settings(servers));
+  const config = configOf(settings(servers, { EVENTPIPE_LOADER_ENRICHMENTS: 'user-agent,campaign' }));
   collector = await startCollector(config, log);
   loader = await startLoader(config, log);
 });
@@ -42,6 +43,10 @@ after(async () => {
   await collector?.close();
   await servers?.dispose();
 });
+
+const CHROME_ON_WINDOWS =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
+const CAMPAIGN_URL = 'https://shop.example/?utm_source=newsletter&utm_campaign=spring&gclid=abc123';
 
 const EXPECTED = {
   tracks: 40,
@@ -70,11 +75,19 @@ test('every event sent with the Segment SDK lands once in its tables, typed, and
       properties: { revenue: 12.5 + i, quantity: i, coupon: 'SAVE10', paid: i % 2 === 0, shippedAt },
     });
   }
-  for (let i = 0; i < 10; i++)
-    analytics.track({ anonymousId: `a${i}`, event: 'Product Viewed', properties: { sku: `p${i}` } });
+  for (let i = 0; i < 10; i++) {
+    analytics.track({
+      anonymousId: `a${i}`,
+      event: 'Product Viewed',
+      properties: { sku: `p${i}` },
+      context: { userAgent: CHROME_ON_WINDOWS },
+    });
+  }
   for (let i = 0; i < 5; i++)
     analytics.identify({ userId: `u${i % 3}`, traits: { email: `u${i}@example.com`, plan: 'pro' } });
-  for (let i = 0; i < 4; i++) analytics.page({ userId: 'u0', name: 'Home', properties: { path: '/' } });
+  for (let i = 0; i < 4; i++) {
+    analytics.page({ userId: 'u0', name: 'Home', properties: { path: '/', url: CAMPAIGN_URL } });
+  }
   for (let i = 0; i < 3; i++) analytics.screen({ userId: 'u0', name: 'Settings' });
   for (let i = 0; i < 2; i++) analytics.group({ userId: 'u0', groupId: `g${i}`, traits: { name: 'Acme' } });
   analytics.alias({ userId: 'u0', previousId: 'a0' });
@@ -98,6 +111,20 @@ test('every event sent with the Segment SDK lands once in its tables, typed, and
   assert.equal(types.coupon, 'text');
   assert.equal(types.paid, 'boolean');
   assert.equal(types.shipped_at, 'timestamp with time zone');
+
+  // The configured enrichments (user-agent, campaign) add their columns beside context_*.
+  const [viewed] = await query<Record<string, unknown>>(
+    url,
+    'SELECT context_user_agent_browser_name AS browser, context_user_agent_os_name AS os, ' +
+      'context_user_agent_is_bot AS is_bot FROM web.product_viewed LIMIT 1',
+  );
+  assert.deepEqual(viewed, { browser: 'Chrome', os: 'Windows', is_bot: false });
+  const campaigns = await query<Record<string, unknown>>(
+    url,
+    'SELECT DISTINCT context_campaign_source AS source, context_campaign_name AS name, ' +
+      'context_campaign_gclid AS gclid FROM web.pages',
+  );
+  assert.deepEqual(campaigns, [{ source: 'newsletter', name: 'spring', gclid: 'abc123' }]);
 
   const config = configOf(settings(servers));
   const archived = (await s3Lines(config, 'raw/web/')).map((l) => JSON.parse(l) as { messageId: string });
