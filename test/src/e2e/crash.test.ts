@@ -4,48 +4,33 @@
  * warehouse transaction, and (b) after COMMIT, before the ack. A restarted loader gets the batch
  * again after ack_wait (5 s here) and every event ends up in the warehouse exactly once.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Config } from '@eventpipe/core';
 import {
   ackFloor,
   configOf,
   countRows,
   envelope,
-  natsClient,
   publish,
   s3Lines,
   settings,
   spawnLoader,
-  startServers,
+  useServers,
   stopLoader,
   waitFor,
-  type Servers,
 } from './harness.js';
 
-let servers: Servers;
-let nats: { nc: NatsConnection; jsm: JetStreamManager };
+const suite = useServers();
 let sent = 0;
 
-before(async () => {
-  servers = await startServers();
-  nats = await natsClient(servers);
-});
-
-after(async () => {
-  await nats?.nc.close();
-  await servers?.dispose();
-});
-
 async function crashThenRestart(crashAt: 'after-stage' | 'after-commit') {
-  const env = settings(servers);
+  const env = settings(suite.servers);
   const config: Config = configOf(env);
-  const floorBefore = await ackFloor(nats.jsm, config);
-  const loadedBefore = (await countRows(servers.postgres.url, 'web', 'tracks')).rows;
+  const floorBefore = await ackFloor(suite.nats.jsm, config);
+  const loadedBefore = (await countRows(suite.servers.postgres.url, 'web', 'tracks')).rows;
   await publish(
-    nats.nc,
+    suite.nats.nc,
     config,
     Array.from({ length: 25 }, (_, i) => envelope(`${crashAt}-${i}`)),
   );
@@ -56,27 +41,27 @@ async function crashThenRestart(crashAt: 'after-stage' | 'after-commit') {
   assert.equal(await crashing.exited, 'SIGKILL');
   clearTimeout(timer);
 
-  assert.equal(await ackFloor(nats.jsm, config), floorBefore, 'nothing acked by the crashed loader');
+  assert.equal(await ackFloor(suite.nats.jsm, config), floorBefore, 'nothing acked by the crashed loader');
   const staged = await s3Lines(config, 'raw/web/');
   assert.ok(
     staged.some((l) => l.includes(`"${crashAt}-0"`)),
     'the batch was staged before the crash',
   );
-  const loaded = (await countRows(servers.postgres.url, 'web', 'tracks')).rows - loadedBefore;
+  const loaded = (await countRows(suite.servers.postgres.url, 'web', 'tracks')).rows - loadedBefore;
   assert.equal(loaded, crashAt === 'after-commit' ? 25 : 0);
 
   const restarted = spawnLoader(env);
   try {
-    const last = (await nats.jsm.streams.info(config.nats.stream)).state.last_seq;
+    const last = (await suite.nats.jsm.streams.info(config.nats.stream)).state.last_seq;
     await waitFor(
       'the redelivered batch to be acked',
-      async () => (await ackFloor(nats.jsm, config)) >= last,
+      async () => (await ackFloor(suite.nats.jsm, config)) >= last,
       30_000,
     );
   } finally {
     await stopLoader(restarted);
   }
-  assert.deepEqual(await countRows(servers.postgres.url, 'web', 'tracks'), { rows: sent, ids: sent });
+  assert.deepEqual(await countRows(suite.servers.postgres.url, 'web', 'tracks'), { rows: sent, ids: sent });
 }
 
 test('killed after staging, before COMMIT: restart loads every event once', async () => {

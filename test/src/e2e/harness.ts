@@ -2,6 +2,7 @@
  * Real servers for the loader and end-to-end suites (nats-server, PostgreSQL, s3rver on loopback,
  * temp dirs) and the counting helpers that prove "every event exactly once".
  */
+import { after, before } from 'node:test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -39,6 +40,32 @@ export async function startServers() {
       await Promise.allSettled([nats.dispose(), postgres.dispose(), s3.dispose()]);
     },
   };
+}
+
+export interface Suite {
+  servers: Servers;
+  nats: { nc: NatsConnection; jsm: JetStreamManager };
+}
+
+/**
+ * Starts the servers and a NATS client before the file's tests, then the file's own `setup`; after
+ * them, `teardown` stops what the file started (loaders, collectors) while the servers are still up.
+ */
+export function useServers(
+  hooks: { setup?: (suite: Suite) => Promise<void>; teardown?: () => Promise<unknown> } = {},
+): Suite {
+  const suite = {} as Suite;
+  before(async () => {
+    suite.servers = await startServers();
+    suite.nats = await natsClient(suite.servers);
+    await hooks.setup?.(suite);
+  });
+  after(async () => {
+    await hooks.teardown?.();
+    await suite.nats?.nc.close();
+    await suite.servers?.dispose();
+  });
+  return suite;
 }
 
 /** The settings every suite shares; small batches and a short age so tests stay fast. */

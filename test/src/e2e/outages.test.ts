@@ -3,11 +3,9 @@
  * is acked (the consumer's ack floor stays put) and readiness says why; once it is back every event
  * is loaded exactly once.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { JetStreamManager } from '@nats-io/jetstream';
 import { createLogger, type Config } from '@eventpipe/core';
 import { startLoader, type RunningLoader } from '@eventpipe/loader';
 import {
@@ -15,45 +13,38 @@ import {
   configOf,
   countRows,
   envelope,
-  natsClient,
   publish,
   s3Lines,
   settings,
-  startServers,
+  useServers,
   waitFor,
-  type Servers,
 } from './harness.js';
 
 /** Long enough for several retries with backoff; short enough to keep the suite fast. */
 const OUTAGE_MS = 6_000;
 
-let servers: Servers;
 let config: Config;
 let loader: RunningLoader;
-let nats: { nc: NatsConnection; jsm: JetStreamManager };
+const suite = useServers({
+  setup: async ({ servers }) => {
+    config = configOf(settings(servers));
+    loader = await startLoader(
+      config,
+      createLogger('test', process.env.EVENTPIPE_TEST_LOG_LEVEL ?? 'silent'),
+    );
+  },
+  teardown: async () => loader?.close(),
+});
 let sent = 0;
-
-before(async () => {
-  servers = await startServers();
-  config = configOf(settings(servers));
-  loader = await startLoader(config, createLogger('test', process.env.EVENTPIPE_TEST_LOG_LEVEL ?? 'silent'));
-  nats = await natsClient(servers);
-});
-
-after(async () => {
-  await loader?.close();
-  await nats?.nc.close();
-  await servers?.dispose();
-});
 
 async function send(count: number, prefix: string): Promise<number> {
   await publish(
-    nats.nc,
+    suite.nats.nc,
     config,
     Array.from({ length: count }, (_, i) => envelope(`${prefix}-${i}`)),
   );
   sent += count;
-  return (await nats.jsm.streams.info(config.nats.stream)).state.last_seq;
+  return (await suite.nats.jsm.streams.info(config.nats.stream)).state.last_seq;
 }
 
 async function ready(): Promise<{ status: number; body: { reason?: string } }> {
@@ -62,9 +53,9 @@ async function ready(): Promise<{ status: number; body: { reason?: string } }> {
 }
 
 async function assertAllLoadedOnce(lastSeq: number) {
-  await waitFor('everything acked', async () => (await ackFloor(nats.jsm, config)) >= lastSeq);
-  assert.deepEqual(await countRows(servers.postgres.url, 'web', 'tracks'), { rows: sent, ids: sent });
-  assert.deepEqual(await countRows(servers.postgres.url, 'web', 'order_completed'), {
+  await waitFor('everything acked', async () => (await ackFloor(suite.nats.jsm, config)) >= lastSeq);
+  assert.deepEqual(await countRows(suite.servers.postgres.url, 'web', 'tracks'), { rows: sent, ids: sent });
+  assert.deepEqual(await countRows(suite.servers.postgres.url, 'web', 'order_completed'), {
     rows: sent,
     ids: sent,
   });
@@ -82,8 +73,8 @@ async function outage(
   await stop();
   const during = await send(30, `${what}-during`);
   await sleep(OUTAGE_MS);
-  assert.equal(await ackFloor(nats.jsm, config), before, `nothing acked while ${what} is down`);
-  const info = await nats.jsm.consumers.info(config.nats.stream, config.loader.consumer);
+  assert.equal(await ackFloor(suite.nats.jsm, config), before, `nothing acked while ${what} is down`);
+  const info = await suite.nats.jsm.consumers.info(config.nats.stream, config.loader.consumer);
   assert.equal(info.num_ack_pending, during - before, 'the batch is held, not redelivered elsewhere');
   const health = await ready();
   assert.equal(health.status, 503);
@@ -101,8 +92,8 @@ test('PostgreSQL down mid-stream: nothing acked while down, everything loaded on
   await outage(
     'postgres',
     'load',
-    () => servers.postgres.stop(),
-    () => servers.postgres.start(),
+    () => suite.servers.postgres.stop(),
+    () => suite.servers.postgres.start(),
   );
 });
 
@@ -110,8 +101,8 @@ test('S3 down mid-stream: nothing loaded or acked while down, everything loaded 
   await outage(
     's3',
     'stage-raw',
-    () => servers.s3.stop(),
-    () => servers.s3.start(),
+    () => suite.servers.s3.stop(),
+    () => suite.servers.s3.start(),
   );
   const archived = (await s3Lines(config, 'raw/web/')).map(
     (l) => (JSON.parse(l) as { messageId: string }).messageId,

@@ -4,50 +4,38 @@
  * The deliveries are used up by this test's own client (fetch, nak), so the loader only ever sees
  * the advisory.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jetstream, type JsMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { JetStreamManager } from '@nats-io/jetstream';
 import { createLogger, type Config } from '@eventpipe/core';
 import { ensureConsumer, startLoader, type RunningLoader } from '@eventpipe/loader';
 import {
   configOf,
   countRows,
   envelope,
-  natsClient,
   publish,
   query,
   settings,
-  startServers,
+  useServers,
   waitFor,
-  type Servers,
 } from '../e2e/harness.js';
 
 const log = createLogger('test', process.env.EVENTPIPE_TEST_LOG_LEVEL ?? 'silent');
 
-let servers: Servers;
 let config: Config;
-let nats: { nc: NatsConnection; jsm: JetStreamManager };
 let loader: RunningLoader | undefined;
-
-before(async () => {
-  servers = await startServers();
-  config = configOf(
-    settings(servers, { EVENTPIPE_LOADER_MAX_DELIVER: '2', EVENTPIPE_LOADER_ACK_WAIT_SECONDS: '600' }),
-  );
-  nats = await natsClient(servers);
-});
-
-after(async () => {
-  await loader?.close();
-  await nats?.nc.close();
-  await servers?.dispose();
+const suite = useServers({
+  setup: async ({ servers }) => {
+    config = configOf(
+      settings(servers, { EVENTPIPE_LOADER_MAX_DELIVER: '2', EVENTPIPE_LOADER_ACK_WAIT_SECONDS: '600' }),
+    );
+  },
+  teardown: async () => loader?.close(),
 });
 
 /** One delivery of every message the consumer has for us now. */
 async function fetchAll(expected: number): Promise<JsMsg[]> {
-  const consumer = await jetstream(nats.nc).consumers.get(config.nats.stream, config.loader.consumer);
+  const consumer = await jetstream(suite.nats.nc).consumers.get(config.nats.stream, config.loader.consumer);
   const messages: JsMsg[] = [];
   for await (const message of await consumer.fetch({ max_messages: expected, expires: 2_000 })) {
     messages.push(message);
@@ -57,10 +45,10 @@ async function fetchAll(expected: number): Promise<JsMsg[]> {
 }
 
 test('a message past max_deliver is stored as a dead letter with the reason, never lost', async () => {
-  await publish(nats.nc, config, [envelope('worn-out')]);
-  await nats.nc.publish('events.web.track', 'not json{');
-  await nats.nc.flush();
-  await ensureConsumer(nats.jsm, config, log);
+  await publish(suite.nats.nc, config, [envelope('worn-out')]);
+  await suite.nats.nc.publish('events.web.track', 'not json{');
+  await suite.nats.nc.flush();
+  await ensureConsumer(suite.nats.jsm, config, log);
 
   // Deliveries 1 and 2 (max_deliver) go to this test's client and are never acked.
   for (const message of await fetchAll(2)) message.nak();
@@ -73,12 +61,12 @@ test('a message past max_deliver is stored as a dead letter with the reason, nev
   loader = await startLoader(config, log);
   // Handing them back now would mean a third delivery: JetStream refuses it and sends the advisory.
   for (const message of last) message.nak();
-  await nats.nc.flush();
+  await suite.nats.nc.flush();
 
   type DeadLetterRow = { message_id: string; stream_sequence: string; reason: string; envelope: unknown };
   const deadLetters = async () =>
     query<DeadLetterRow>(
-      servers.postgres.url,
+      suite.servers.postgres.url,
       'SELECT message_id, stream_sequence, reason, envelope FROM "_eventpipe"."dead_letters" ORDER BY stream_sequence',
     );
   await waitFor('both messages dead-lettered', async () => (await deadLetters()).length === 2, 10_000);
@@ -96,11 +84,11 @@ test('a message past max_deliver is stored as a dead letter with the reason, nev
 });
 
 test('the consumer goes on: a later message loads', async () => {
-  await publish(nats.nc, config, [envelope('fresh')]);
+  await publish(suite.nats.nc, config, [envelope('fresh')]);
   await waitFor(
     'the later message loaded',
-    async () => (await countRows(servers.postgres.url, 'web', 'tracks')).rows === 1,
+    async () => (await countRows(suite.servers.postgres.url, 'web', 'tracks')).rows === 1,
   );
-  const [row] = await query<{ id: string }>(servers.postgres.url, 'SELECT id FROM web.tracks');
+  const [row] = await query<{ id: string }>(suite.servers.postgres.url, 'SELECT id FROM web.tracks');
   assert.equal(row!.id, 'fresh', 'only the later message: the dead-lettered one was not loaded');
 });

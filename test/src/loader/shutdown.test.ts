@@ -3,10 +3,8 @@
  * batch, the batch it could not load, and what it had pulled beyond them. The next loader gets them
  * at once, not after `ack_wait` (set very long here, so that waiting for it would fail the test).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { JetStreamManager } from '@nats-io/jetstream';
 import { createLogger, type Config } from '@eventpipe/core';
 import { startLoader } from '@eventpipe/loader';
 import {
@@ -14,49 +12,37 @@ import {
   configOf,
   countRows,
   envelope,
-  natsClient,
   publish,
   settings,
-  startServers,
+  useServers,
   waitFor,
-  type Servers,
 } from '../e2e/harness.js';
 
 const log = createLogger('test', process.env.EVENTPIPE_TEST_LOG_LEVEL ?? 'silent');
 const ACK_WAIT_SECONDS = '600';
 
-let servers: Servers;
-let nats: { nc: NatsConnection; jsm: JetStreamManager };
+const suite = useServers();
 let sent = 0;
 
-before(async () => {
-  servers = await startServers();
-  nats = await natsClient(servers);
-});
-
-after(async () => {
-  await nats?.nc.close();
-  await servers?.dispose();
-});
-
 function loaderConfig(extra: Record<string, string>): Config {
-  return configOf(settings(servers, { EVENTPIPE_LOADER_ACK_WAIT_SECONDS: ACK_WAIT_SECONDS, ...extra }));
+  return configOf(settings(suite.servers, { EVENTPIPE_LOADER_ACK_WAIT_SECONDS: ACK_WAIT_SECONDS, ...extra }));
 }
 
 /** Publishes `count` events and waits until the consumer has delivered them all, unacked. */
 async function sendAndHold(config: Config, count: number, prefix: string): Promise<number> {
-  const held = (await nats.jsm.consumers.info(config.nats.stream, config.loader.consumer)).num_ack_pending;
+  const held = (await suite.nats.jsm.consumers.info(config.nats.stream, config.loader.consumer))
+    .num_ack_pending;
   await publish(
-    nats.nc,
+    suite.nats.nc,
     config,
     Array.from({ length: count }, (_, i) => envelope(`${prefix}-${i}`)),
   );
   sent += count;
   await waitFor(`the loader holds all ${count} messages`, async () => {
-    const info = await nats.jsm.consumers.info(config.nats.stream, config.loader.consumer);
+    const info = await suite.nats.jsm.consumers.info(config.nats.stream, config.loader.consumer);
     return info.num_ack_pending === held + count && info.num_pending === 0;
   });
-  return (await nats.jsm.streams.info(config.nats.stream)).state.last_seq;
+  return (await suite.nats.jsm.streams.info(config.nats.stream)).state.last_seq;
 }
 
 /** A fresh loader with a short batch age must load everything within seconds. */
@@ -66,10 +52,10 @@ async function assertNextLoaderLoadsAll(lastSeq: number) {
   try {
     await waitFor(
       'the next loader loaded everything',
-      async () => (await ackFloor(nats.jsm, config)) >= lastSeq,
+      async () => (await ackFloor(suite.nats.jsm, config)) >= lastSeq,
       5_000,
     );
-    assert.deepEqual(await countRows(servers.postgres.url, 'web', 'tracks'), { rows: sent, ids: sent });
+    assert.deepEqual(await countRows(suite.servers.postgres.url, 'web', 'tracks'), { rows: sent, ids: sent });
   } finally {
     await next.close();
   }
@@ -85,7 +71,7 @@ test('close() hands back a half-filled batch: the next loader loads it within se
   } finally {
     await loader.close();
   }
-  assert.equal(await ackFloor(nats.jsm, config), 0, 'the closed loader acked nothing');
+  assert.equal(await ackFloor(suite.nats.jsm, config), 0, 'the closed loader acked nothing');
   await assertNextLoaderLoadsAll(lastSeq);
 });
 
@@ -96,16 +82,16 @@ test('close() while a batch cannot load hands back that batch and every message 
     EVENTPIPE_LOADER_BATCH_MAX_BYTES: '1024',
     EVENTPIPE_LOADER_BATCH_MAX_AGE_MS: '100',
   });
-  const floor = await ackFloor(nats.jsm, config);
+  const floor = await ackFloor(suite.nats.jsm, config);
   const loader = await startLoader(config, log);
   let lastSeq: number;
   try {
-    await servers.postgres.stop();
+    await suite.servers.postgres.stop();
     lastSeq = await sendAndHold(config, 6, 'behind-a-failing-batch');
   } finally {
     await loader.close();
-    await servers.postgres.start();
+    await suite.servers.postgres.start();
   }
-  assert.equal(await ackFloor(nats.jsm, config), floor, 'the closed loader acked nothing');
+  assert.equal(await ackFloor(suite.nats.jsm, config), floor, 'the closed loader acked nothing');
   await assertNextLoaderLoadsAll(lastSeq);
 });
