@@ -1,2 +1,3 @@
 export type { Command } from './command.js';
 export { commands } from './commands/index.js';
+export type { DevInfo } from './dev/banner.js';

@@ -9,18 +9,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import type { DevInfo } from '@eventpipe/cli';
 
 export const CLI = fileURLToPath(new URL('../../../cli/bin/eventpipe.js', import.meta.url));
 
-export interface DevInfo {
-  collectorUrl: string;
-  writeKey: string;
-  sourceId: string;
-  warehouseUrl: string;
-  warehouseSchema: string;
-  s3Url: string;
-  bucket: string;
-}
+export type { DevInfo };
 
 export interface DevProcess {
   info: DevInfo;

@@ -2,40 +2,22 @@
  * The PostgreSQL warehouse driver against a real PostgreSQL: envelopes go through the real transform
  * and the shared load flow, and every assertion reads the tables back.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createLogger, type Envelope, type EventType, type SegmentEvent } from '@eventpipe/core';
-import { startPostgres, type PostgresServer } from '@eventpipe/local';
-import type { LoadBatch, Warehouse } from '@eventpipe/loader';
+import type { LoadBatch } from '@eventpipe/loader';
 import {
   createFlowWarehouse,
-  createPostgresWarehouse,
   isPermanentLoadError,
   postgresDialect,
   postgresRules,
   transform,
 } from '@eventpipe/loader';
+import { usePostgresWarehouse } from './harness.js';
 
 const log = createLogger('test', 'silent');
-let server: PostgresServer;
-let warehouse: Warehouse;
-let db: pg.Pool;
-
-before(async () => {
-  server = await startPostgres();
-  warehouse = createPostgresWarehouse({ kind: 'postgres', url: server.url, metaSchema: '_eventpipe' }, log);
-  await warehouse.init();
-  db = new pg.Pool({ connectionString: server.url, max: 2 });
-  // The outage test kills the server under this pool's idle connections; the next query reconnects.
-  db.on('error', () => undefined);
-});
-
-after(async () => {
-  await db?.end();
-  await warehouse?.close();
-  await server?.dispose();
-});
+const suite = usePostgresWarehouse();
 
 let sequence = 0;
 let clock = Date.parse('2024-05-01T10:00:00.000Z');
@@ -69,7 +51,7 @@ function batchOf(batchId: string, envelopes: Envelope[]): LoadBatch {
 }
 
 async function rows(sql: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
-  return (await db.query(sql, values)).rows;
+  return (await suite.db.query(sql, values)).rows;
 }
 
 async function count(schema: string, table: string): Promise<number> {
@@ -112,7 +94,7 @@ describe('loading a representative batch', () => {
   const batch = batchOf('rep-1', events);
 
   test('every table gets its rows, typed, in one transaction recorded in loads', async () => {
-    const result = await warehouse.load(batch);
+    const result = await suite.warehouse.load(batch);
     assert.equal(result.alreadyLoaded, false);
     assert.deepEqual(result.rowsByTable, {
       'app.order_completed': 1,
@@ -158,7 +140,7 @@ describe('loading a representative batch', () => {
   });
 
   test('the same batch id again writes nothing and reports alreadyLoaded', async () => {
-    const again = await warehouse.load(batch);
+    const again = await suite.warehouse.load(batch);
     assert.deepEqual(again, { alreadyLoaded: true, rowsByTable: {}, migrations: [] });
     assert.equal(await count('web', 'tracks'), 3);
   });
@@ -169,7 +151,7 @@ describe('loading a representative batch', () => {
       userId: 'u9',
       properties: { total: 5 },
     });
-    const result = await warehouse.load(batchOf('rep-2', [events[0]!, events[1]!, fresh]));
+    const result = await suite.warehouse.load(batchOf('rep-2', [events[0]!, events[1]!, fresh]));
     assert.equal(result.alreadyLoaded, false);
     assert.equal(result.rowsByTable['web.order_completed'], 1);
     assert.equal(result.rowsByTable['web.tracks'], 1);
@@ -181,16 +163,16 @@ describe('loading a representative batch', () => {
 
 describe('schema evolution across batches keeps every value', () => {
   test('integer → float → string widens bigint → double precision → text', async () => {
-    await warehouse.load(
+    await suite.warehouse.load(
       batchOf('evo-1', [envelope('evo', 'track', { event: 'Measured', properties: { amount: 1 } })]),
     );
     assert.equal((await columnTypes('evo', 'measured')).amount, 'bigint');
-    const second = await warehouse.load(
+    const second = await suite.warehouse.load(
       batchOf('evo-2', [envelope('evo', 'track', { event: 'Measured', properties: { amount: 2.5 } })]),
     );
     assert.equal((await columnTypes('evo', 'measured')).amount, 'double precision');
     assert.ok(second.migrations.some((s) => s.includes('ALTER COLUMN "amount" TYPE double precision')));
-    await warehouse.load(
+    await suite.warehouse.load(
       batchOf('evo-3', [envelope('evo', 'track', { event: 'Measured', properties: { amount: 'lots' } })]),
     );
     assert.equal((await columnTypes('evo', 'measured')).amount, 'text');
@@ -202,7 +184,7 @@ describe('schema evolution across batches keeps every value', () => {
   });
 
   test('a property appearing mid-stream becomes a new column, earlier rows null', async () => {
-    await warehouse.load(
+    await suite.warehouse.load(
       batchOf('evo-4', [
         envelope('evo', 'track', { event: 'Measured', properties: { amount: 'x', unit: 'kg' } }),
       ]),
@@ -222,7 +204,7 @@ describe('schema evolution across batches keeps every value', () => {
       userId: 'real-user',
       properties: { user_id: 'from-properties', [longKey]: 'long', [hostile]: 'hostile' },
     });
-    await warehouse.load(batchOf('evo-5', [event]));
+    await suite.warehouse.load(batchOf('evo-5', [event]));
     const [row] = await rows('SELECT * FROM evo.measured WHERE id = $1', [event.messageId]);
     assert.ok(row);
     assert.equal(row.user_id, 'real-user');
@@ -242,14 +224,14 @@ test('users: latest traits win across batches, by received_at', async () => {
   });
   const newer = envelope('crm', 'identify', { userId: 'u1', traits: { email: 'new@example.com' } });
   const newest = envelope('crm', 'identify', { userId: 'u1', traits: { name: 'Ada' } });
-  await warehouse.load(batchOf('users-1', [newer]));
-  await warehouse.load(batchOf('users-2', [older])); // arrives late: must not overwrite
+  await suite.warehouse.load(batchOf('users-1', [newer]));
+  await suite.warehouse.load(batchOf('users-2', [older])); // arrives late: must not overwrite
   let [user] = await rows(`SELECT * FROM crm.users WHERE id = 'u1'`);
   assert.equal(user?.email, 'new@example.com');
   assert.equal(user?.plan, null);
   assert.equal(new Date(user?.received_at as Date).toISOString(), newer.receivedAt);
 
-  await warehouse.load(batchOf('users-3', [newest]));
+  await suite.warehouse.load(batchOf('users-3', [newest]));
   [user] = await rows(`SELECT * FROM crm.users WHERE id = 'u1'`);
   assert.equal(user?.name, 'Ada');
   assert.equal(user?.email, 'new@example.com', 'a trait not sent again keeps its value');
@@ -270,7 +252,7 @@ test('strings round-trip exactly; NUL characters are stripped, not fatal', async
     envelope('strings', 'track', { event: 'Text', properties: { text, nested: { text } } }),
   );
   const withNul = envelope('strings', 'track', { event: 'Text', properties: { text: 'a\0b' } });
-  await warehouse.load(batchOf('strings-1', [...events, withNul]));
+  await suite.warehouse.load(batchOf('strings-1', [...events, withNul]));
   const found = await rows('SELECT id, text, nested_text FROM strings.text');
   const byId = new Map(found.map((r) => [r.id, r]));
   for (const [index, text] of samples.entries()) {
@@ -289,8 +271,8 @@ test('two concurrent loads into the same new table both succeed', async () => {
     envelope('conc', 'track', { event: 'Clicked', properties: { b: 'x' } }),
   );
   const [ra, rb] = await Promise.all([
-    warehouse.load(batchOf('conc-a', a)),
-    warehouse.load(batchOf('conc-b', b)),
+    suite.warehouse.load(batchOf('conc-a', a)),
+    suite.warehouse.load(batchOf('conc-b', b)),
   ]);
   assert.equal(ra.rowsByTable['conc.clicked'], 200);
   assert.equal(rb.rowsByTable['conc.clicked'], 200);
@@ -305,7 +287,7 @@ test('the same batch loaded by two loaders at once lands once', async () => {
     envelope('twice', 'track', { event: 'Tapped', properties: { k: 1 } }),
   );
   const batch = batchOf('twice-1', events);
-  const results = await Promise.all([warehouse.load(batch), warehouse.load(batch)]);
+  const results = await Promise.all([suite.warehouse.load(batch), suite.warehouse.load(batch)]);
   assert.deepEqual(results.map((r) => r.alreadyLoaded).sort(), [false, true]);
   assert.equal(await count('twice', 'tapped'), 50);
   assert.equal(await count('twice', 'tracks'), 50);
@@ -315,7 +297,7 @@ test('a batch that fails leaves nothing behind and says the error is permanent',
   // A lone UTF-16 surrogate is valid in a JS string, and JSON.stringify escapes it, but jsonb refuses it.
   const good = envelope('bad', 'track', { event: 'Fine', properties: { x: 1 } });
   const poison = envelope('bad', 'track', { event: 'Zz Broken', properties: { list: ['\uD800'] } });
-  const error = await warehouse.load(batchOf('bad-1', [good, poison])).then(
+  const error = await suite.warehouse.load(batchOf('bad-1', [good, poison])).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -328,7 +310,7 @@ test('a batch that fails leaves nothing behind and says the error is permanent',
   );
   assert.deepEqual(await rows(`SELECT 1 FROM _eventpipe.loads WHERE batch_id = 'bad-1'`), []);
   // Without the poison the same rows load: the runner's split finds it this way.
-  const retry = await warehouse.load(batchOf('bad-2', [good]));
+  const retry = await suite.warehouse.load(batchOf('bad-2', [good]));
   assert.equal(retry.rowsByTable['bad.fine'], 1);
 });
 
@@ -341,8 +323,8 @@ test('dead letters are idempotent per message id and count attempts', async () =
     reason: 'invalid input syntax',
     envelope: raw,
   };
-  await warehouse.deadLetter([entry]);
-  await warehouse.deadLetter([{ ...entry, reason: 'still invalid' }]);
+  await suite.warehouse.deadLetter([entry]);
+  await suite.warehouse.deadLetter([{ ...entry, reason: 'still invalid' }]);
   const found = await rows(
     'SELECT reason, attempts, envelope::text AS envelope, last_failed_at > first_failed_at AS later FROM _eventpipe.dead_letters WHERE message_id = $1',
     [raw.messageId],
@@ -354,13 +336,13 @@ test('dead letters are idempotent per message id and count attempts', async () =
   assert.deepEqual(JSON.parse(String(found[0]?.envelope)), raw, 'the raw envelope, NUL included');
 });
 
-test('DDL a warehouse refuses inside a transaction runs first, on its own, journaled (as on Redshift)', async () => {
+test('DDL a suite.warehouse refuses inside a transaction runs first, on its own, journaled (as on Redshift)', async () => {
   // The PostgreSQL dialect, told to treat widening like Redshift treats ALTER COLUMN … TYPE.
   const dialect = {
     ...postgresDialect,
     runsOutsideTransaction: (m: { kind: string }) => m.kind === 'widen-column',
   };
-  const pool = new pg.Pool({ connectionString: server.url, max: 2 });
+  const pool = new pg.Pool({ connectionString: suite.server.url, max: 2 });
   const outside = createFlowWarehouse(pool, dialect, { metaSchema: '_eventpipe', log });
   try {
     await outside.load(
@@ -387,16 +369,16 @@ test('DDL a warehouse refuses inside a transaction runs first, on its own, journ
   }
 });
 
-test('PostgreSQL down: the load fails as transient, and the same warehouse loads once it is back', async () => {
+test('PostgreSQL down: the load fails as transient, and the same suite.warehouse loads once it is back', async () => {
   const batch = batchOf('outage-1', [envelope('outage', 'track', { event: 'Waited', properties: { k: 1 } })]);
-  await server.stop({ kill: true });
-  const error = await warehouse.load(batch).then(
+  await suite.server.stop({ kill: true });
+  const error = await suite.warehouse.load(batch).then(
     () => undefined,
     (e: unknown) => e,
   );
   assert.ok(error, 'no load without a database');
   assert.equal(isPermanentLoadError(error), false, String(error));
-  await server.start();
-  const result = await warehouse.load(batch);
+  await suite.server.start();
+  const result = await suite.warehouse.load(batch);
   assert.equal(result.rowsByTable['outage.waited'], 1);
 });

@@ -9,31 +9,14 @@
  * The last test runs the Redshift dialect's replace SQL on PostgreSQL 15 (which has MERGE), with the
  * one function PostgreSQL lacks (`GETDATE()`) shimmed, to check what its statements do, not only their text.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
-import { createLogger, type Envelope, type EventType, type SegmentEvent } from '@eventpipe/core';
-import { startPostgres, type PostgresServer } from '@eventpipe/local';
-import type { LoadBatch, LoadMode, TableBatch, Warehouse } from '@eventpipe/loader';
-import { createPostgresWarehouse, postgresRules, redshiftSql, transform } from '@eventpipe/loader';
+import type { Envelope, EventType, SegmentEvent } from '@eventpipe/core';
+import type { LoadBatch, LoadMode, TableBatch } from '@eventpipe/loader';
+import { postgresRules, redshiftSql, transform } from '@eventpipe/loader';
+import { usePostgresWarehouse } from './harness.js';
 
-const log = createLogger('test', 'silent');
-let server: PostgresServer;
-let warehouse: Warehouse;
-let db: pg.Pool;
-
-before(async () => {
-  server = await startPostgres();
-  warehouse = createPostgresWarehouse({ kind: 'postgres', url: server.url, metaSchema: '_eventpipe' }, log);
-  await warehouse.init();
-  db = new pg.Pool({ connectionString: server.url, max: 2 });
-});
-
-after(async () => {
-  await db?.end();
-  await warehouse?.close();
-  await server?.dispose();
-});
+const suite = usePostgresWarehouse();
 
 const CHROME = { context_user_agent_browser_name: 'Chrome', context_user_agent_os_name: 'macOS' };
 
@@ -83,7 +66,7 @@ function batchOf(
 }
 
 async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  return (await db.query(sql)).rows;
+  return (await suite.db.query(sql)).rows;
 }
 
 /** Every column of every row of the table but `uuid_ts` (the load time), by id. */
@@ -99,9 +82,9 @@ const browsers = async () =>
 
 describe('append and replace on event tables', () => {
   test('append: rows loaded without the enrichment keep their values when loaded again with it', async () => {
-    await warehouse.load(batchOf(events, undefined));
+    await suite.warehouse.load(batchOf(events, undefined));
     // The first load with the enrichment creates its columns, but fills no stored row.
-    const again = await warehouse.load(batchOf(events, CHROME));
+    const again = await suite.warehouse.load(batchOf(events, CHROME));
     assert.equal(again.rowsByTable['web.tracks'], 0);
     assert.equal(again.rowsByTable['web.order_completed'], 0);
     assert.deepEqual(await browsers(), ['o-1:null', 'o-2:null']);
@@ -109,7 +92,7 @@ describe('append and replace on event tables', () => {
 
   test('replace: every replayed row takes the new values, and is counted', async () => {
     const before = await rows('SELECT "id", "uuid_ts" FROM "web"."tracks" ORDER BY "id"');
-    const result = await warehouse.load(batchOf(events, CHROME, 'replace'));
+    const result = await suite.warehouse.load(batchOf(events, CHROME, 'replace'));
     assert.equal(result.rowsByTable['web.tracks'], 2);
     assert.equal(result.rowsByTable['web.order_completed'], 2);
     assert.equal(result.rowsByTable['web.identifies'], 1);
@@ -130,13 +113,13 @@ describe('append and replace on event tables', () => {
 
   test('replace twice leaves identical rows', async () => {
     const first = { tracks: await snapshot('tracks'), orders: await snapshot('order_completed') };
-    const result = await warehouse.load(batchOf(events, CHROME, 'replace'));
+    const result = await suite.warehouse.load(batchOf(events, CHROME, 'replace'));
     assert.equal(result.rowsByTable['web.tracks'], 2);
     assert.deepEqual({ tracks: await snapshot('tracks'), orders: await snapshot('order_completed') }, first);
   });
 
   test('replace with the enrichment turned off clears its columns: the row is what the transform makes now', async () => {
-    await warehouse.load(batchOf(events.slice(0, 1), undefined, 'replace'));
+    await suite.warehouse.load(batchOf(events.slice(0, 1), undefined, 'replace'));
     assert.deepEqual(await browsers(), ['o-1:null', 'o-2:Chrome']);
     const [order] = await rows(
       `SELECT "context_user_agent_os_name" AS os, "total" FROM "web"."order_completed" WHERE "id" = 'o-1'`,
@@ -151,7 +134,7 @@ describe('append and replace on event tables', () => {
       properties: { total: 7 },
     });
     const retried = { ...late, receivedAt: '2024-05-01T10:00:05.000Z' };
-    const result = await warehouse.load(batchOf([late, retried, events[1]!], CHROME, 'replace'));
+    const result = await suite.warehouse.load(batchOf([late, retried, events[1]!], CHROME, 'replace'));
     assert.equal(result.rowsByTable['web.tracks'], 2);
     assert.deepEqual(await browsers(), ['o-1:null', 'o-2:Chrome', 'o-3:Chrome']);
     // Of the two copies, the later one is kept (the same rule as users).
@@ -167,24 +150,30 @@ describe('users stay latest-wins', () => {
       envelope('identify', `i-9-${receivedAt}`, receivedAt, { userId: 'u9', traits });
     const plan = async () =>
       (await rows(`SELECT "plan", "email", "received_at" FROM "web"."users" WHERE "id" = 'u9'`))[0];
-    await warehouse.load(batchOf([identify({ plan: 'free', email: 'u9@example.com' })], undefined));
+    await suite.warehouse.load(batchOf([identify({ plan: 'free', email: 'u9@example.com' })], undefined));
 
     // The same identify, as a fixed transform would now turn it into a row (same received_at).
     const fixed = identify({ plan: 'Free' });
-    assert.equal((await warehouse.load(batchOf([fixed], undefined))).rowsByTable['web.users'], 0);
+    assert.equal((await suite.warehouse.load(batchOf([fixed], undefined))).rowsByTable['web.users'], 0);
     assert.equal((await plan())?.plan, 'free');
-    assert.equal((await warehouse.load(batchOf([fixed], undefined, 'replace'))).rowsByTable['web.users'], 1);
+    assert.equal(
+      (await suite.warehouse.load(batchOf([fixed], undefined, 'replace'))).rowsByTable['web.users'],
+      1,
+    );
     // Traits still accumulate: one the replayed row does not carry keeps its value.
     assert.deepEqual(await plan(), { plan: 'Free', email: 'u9@example.com', received_at: new Date(at) });
 
     const older = identify({ plan: 'trial' }, '2024-04-01T00:00:00.000Z');
-    assert.equal((await warehouse.load(batchOf([older], undefined, 'replace'))).rowsByTable['web.users'], 0);
+    assert.equal(
+      (await suite.warehouse.load(batchOf([older], undefined, 'replace'))).rowsByTable['web.users'],
+      0,
+    );
     assert.deepEqual(await plan(), { plan: 'Free', email: 'u9@example.com', received_at: new Date(at) });
   });
 });
 
 test("the Redshift dialect's replace statements do the same on a MERGE-capable database", async () => {
-  const client = await db.connect();
+  const client = await suite.db.connect();
   const ref = { schema: 'rs', table: 'tracks' };
   const table: TableBatch = {
     table: 'tracks',
