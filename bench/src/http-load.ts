@@ -19,6 +19,8 @@ export interface HttpLoadOptions {
 export interface HttpLoadResult {
   requestsPerSecond: number;
   requests: number;
+  /** Requests answered 2xx: for the collector, their events are stored. */
+  ok: number;
   non2xx: number;
   errors: number;
   latencyP50Ms: number;
@@ -50,6 +52,7 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<HttpLoadRes
   return {
     requestsPerSecond: result.requests.total / result.duration,
     requests: result.requests.total,
+    ok: result['2xx'],
     non2xx: result.non2xx,
     errors: result.errors,
     latencyP50Ms: result.latency.p50,

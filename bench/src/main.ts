@@ -2,29 +2,47 @@
  * `npm run bench`: every path of eventpipe against its ceiling, measured in the same run on the same
  * machine. Writes bench/results/latest.json and latest.md.
  *
- *   npm run bench                    all scenarios (~4 minutes on 2 cores)
+ *   npm run bench                    all scenarios (~2.5 minutes on 2 cores)
  *   npm run bench -- --quick         short runs, for checking the benchmark itself
  *   npm run bench -- --only collector,enrich
+ *   npm run bench -- --profile /tmp/prof    CPU profiles of every child (collector, loader, ceilings)
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { postgresBinDir } from '@eventpipe/local';
 import { describeMachine } from './machine.js';
+import { profileChildrenInto } from './processes.js';
 import { writeResults, type Measurement } from './results.js';
 import { benchCollector } from './scenarios/collector.js';
+import { benchLoader } from './scenarios/loader.js';
+import { benchEnrich } from './scenarios/enrich.js';
+import { benchE2e } from './scenarios/e2e.js';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     out: { type: 'string', default: fileURLToPath(new URL('../results', import.meta.url)) },
+    profile: { type: 'string' },
   },
 });
 
+if (values.profile) profileChildrenInto(values.profile);
 const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const durationSeconds = values.quick ? 3 : 10;
 
 const scenarios: Record<string, () => Promise<Measurement[]>> = {
   collector: () => benchCollector({ durationSeconds, connections: 20, log }),
+  loader: () => benchLoader({ events: values.quick ? 30_000 : 200_000, log }),
+  e2e: () =>
+    benchE2e({
+      durationSeconds,
+      offeredRate: 15_000,
+      latencySeconds: values.quick ? 5 : 15,
+      latencyRate: 800,
+      log,
+    }),
+  enrich: () => benchEnrich({ events: values.quick ? 20_000 : 100_000, log }),
 };
 
 const selected = values.only ? values.only.split(',').map((s) => s.trim()) : Object.keys(scenarios);
@@ -50,5 +68,5 @@ console.table(
     target: r.target ? `${r.target.met ? 'met' : 'MISSED'} ${r.target.text}` : '',
   })),
 );
-const written = writeResults(values.out!, describeMachine(), results);
+const written = writeResults(values.out!, describeMachine(postgresBinDir()), results);
 log(`wrote ${written.json} and ${written.md}`);

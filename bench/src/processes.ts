@@ -21,10 +21,19 @@ export function peakRssMb(pid: number): number {
   return kb / 1024;
 }
 
+let profileDir: string | undefined;
+
+/** `--profile <dir>`: every child writes a V8 CPU profile there (open it in Chrome DevTools). */
+export function profileChildrenInto(dir: string): void {
+  profileDir = dir;
+}
+
 /** Starts a node script (or `eventpipe <command>` when `script` is omitted) with the given env. */
 export function startChild(args: string[], env: Record<string, string>, script: string = cliPath): Child {
-  const child = spawn(process.execPath, [script, ...args], {
-    env: { ...process.env, EVENTPIPE_LOG_LEVEL: 'warn', ...env },
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profile, script, ...args], {
+    // EVENTPIPE_BENCH_LOG_LEVEL=info shows the children's per-batch step timings.
+    env: { ...process.env, EVENTPIPE_LOG_LEVEL: process.env.EVENTPIPE_BENCH_LOG_LEVEL ?? 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   return {

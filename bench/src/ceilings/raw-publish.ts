@@ -1,23 +1,33 @@
 /**
- * Ceiling for the batch path: what one Node process gets from JetStream when it does nothing but
- * publish ready-made envelopes, with up to `inFlight` publishes awaiting their PubAck.
+ * JetStream publishing from one Node process doing nothing else, with up to `inFlight` publishes
+ * awaiting their PubAck: the ceiling of the collector's batch path, and how the loader scenarios
+ * pre-fill the stream.
  */
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 
-export async function rawPublishRate(natsUrl: string, subject: string, payloads: string[], inFlight = 1000) {
+export interface RawMessage {
+  subject: string;
+  msgID: string;
+  payload: string;
+}
+
+/** Publishes every message (each acked by the stream) and returns messages per second. */
+export async function rawPublishRate(natsUrl: string, messages: readonly RawMessage[], inFlight = 1000) {
   const nc = await connect({ servers: natsUrl });
-  const js = jetstream(nc);
-  const started = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < payloads.length) {
-      const i = next++;
-      await js.publish(subject, payloads[i]!, { msgID: `raw-${started}-${i}` });
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  await nc.close();
-  return payloads.length / seconds;
+  try {
+    const js = jetstream(nc);
+    const started = performance.now();
+    let next = 0;
+    const worker = async () => {
+      while (next < messages.length) {
+        const { subject, payload, msgID } = messages[next++]!;
+        await js.publish(subject, payload, { msgID });
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, worker));
+    return messages.length / ((performance.now() - started) / 1000);
+  } finally {
+    await nc.close();
+  }
 }

@@ -279,6 +279,25 @@ test('enrichments add columns, override raw ones, may clear them, and errors are
   assert.ok(!('uuid_ts' in row), 'uuid_ts is set by the database');
 });
 
+test('enrichment keys naming one column apply in order, and a bad time goes to _rejected', () => {
+  const sent = '2024-05-01T12:00:09.000Z';
+  const e: EnrichedEvent = {
+    envelope: envelope('track', { event: 'x', sentAt: sent, context: { ip: '203.0.113.9', locale: 'en' } }),
+    enriched: {
+      context_ip: '198.51.100.1',
+      'Context IP': null, // the same column, later: cleared
+      context_locale: null,
+      'Context Locale': 'de', // the same column, later: set again
+      sent_at: 'not a time',
+    },
+  };
+  const row = table([e], 'x').rows[0]!;
+  assert.ok(!('context_ip' in row));
+  assert.equal(row.context_locale, 'de');
+  assert.equal(row.sent_at, sent, 'the raw time stays');
+  assert.deepEqual(row._rejected, { sent_at: 'not a time' });
+});
+
 test('colliding keys across events of one table get distinct columns; names fit the dialect', () => {
   const long = 'k'.repeat(300);
   const events = [

@@ -7,6 +7,7 @@
  */
 import type { TableKind } from './columns.js';
 import { schemaName } from './names.js';
+import { FieldKeys } from './field-keys.js';
 import { eventDrafts, type DraftRow } from './rows.js';
 import { assembleTable } from './table.js';
 import type { DialectRules, EnrichedEvent, SourceBatch } from './types.js';
@@ -19,10 +20,11 @@ import type { DialectRules, EnrichedEvent, SourceBatch } from './types.js';
  */
 export function transform(events: readonly EnrichedEvent[], rules: DialectRules): SourceBatch[] {
   const sources = new Map<string, Map<string, { kind: TableKind; rows: DraftRow[] }>>();
+  const keys = new FieldKeys();
   for (const event of events) {
     const tables = sources.get(event.envelope.sourceId) ?? new Map();
     sources.set(event.envelope.sourceId, tables);
-    for (const { table, kind, row } of eventDrafts(event, rules)) {
+    for (const { table, kind, row } of eventDrafts(event, rules, keys)) {
       const entry = tables.get(table) ?? { kind, rows: [] };
       entry.rows.push(row);
       tables.set(table, entry);

@@ -7,7 +7,8 @@
 import type { SegmentEvent } from '@eventpipe/core';
 import { ENRICHMENT_ERRORS_COLUMN, FIXED_TYPES, PROTECTED_COLUMNS, type TableKind } from './columns.js';
 import { deepMerge, flatten } from './flatten.js';
-import { eventTableName, fieldId, plainColumnName, type FieldKey, type FieldRoot } from './names.js';
+import { FieldKeys } from './field-keys.js';
+import { eventTableName, plainColumnName, type FieldKey, type FieldRoot } from './names.js';
 import { isTimestamp, parseTimestamp } from './types-infer.js';
 import type { DialectRules, EnrichedEvent } from './types.js';
 import { isPlainObject, setOwn, stripNul, toText } from './values.js';
@@ -74,12 +75,26 @@ export function assignColumn(
   value: unknown,
   fixed: ReadonlySet<string>,
 ): void {
-  if (value === null || value === undefined) return;
+  const stored = columnValue(rejected, name, value, fixed);
+  if (stored !== undefined) values[name] = stored;
+}
+
+/** What `assignColumn` would set under `name`: undefined when it sets nothing (null, or rejected). */
+export function columnValue(
+  rejected: Record<string, unknown>,
+  name: string,
+  value: unknown,
+  fixed: ReadonlySet<string>,
+): unknown {
+  if (value === null || value === undefined) return undefined;
   value = stripNul(value);
   const type = fixed.has(name) ? FIXED_TYPES[name] : undefined;
-  if (type === 'text') values[name] = toText(value);
-  else if (type === 'timestamp' && !isTimestamp(value)) setOwn(rejected, name, value);
-  else values[name] = value;
+  if (type === 'text') return toText(value);
+  if (type === 'timestamp' && !isTimestamp(value)) {
+    setOwn(rejected, name, value);
+    return undefined;
+  }
+  return value;
 }
 
 /** Every column with a fixed type: the common columns the rows of all table kinds start from. */
@@ -99,20 +114,26 @@ function copyRow(row: DraftRow): DraftRow {
 }
 
 /** Flattened fields of `object` under `root`; a non-object where an object belongs is kept in `_rejected`. */
-function addFields(row: DraftRow, root: FieldRoot, sourceKey: string, object: unknown): void {
+function addFields(
+  row: DraftRow,
+  root: FieldRoot,
+  sourceKey: string,
+  object: unknown,
+  keys: FieldKeys,
+): void {
   if (object === null || object === undefined) return;
   if (!isPlainObject(object)) {
     setOwn(row.rejected, sourceKey, stripNul(object));
     return;
   }
   for (const { path, value } of flatten(object)) {
-    const key = { root, path };
-    row.fields.push({ key, id: fieldId(key), value: stripNul(value) });
+    const { key, id } = keys.get(root, path);
+    row.fields.push({ key, id, value: stripNul(value) });
   }
 }
 
 /** Columns every event table shares: ids, the four times, context, enrichments. */
-function commonRow(event: EnrichedEvent, raw: SegmentEvent, rules: DialectRules): DraftRow {
+function commonRow(event: EnrichedEvent, raw: SegmentEvent, rules: DialectRules, keys: FieldKeys): DraftRow {
   const { envelope } = event;
   const row = emptyRow();
   const set = (name: string, value: unknown): void =>
@@ -129,12 +150,12 @@ function commonRow(event: EnrichedEvent, raw: SegmentEvent, rules: DialectRules)
 
   let ownContext: Record<string, unknown> = {};
   if (isPlainObject(raw.context)) ownContext = raw.context;
-  else addFields(row, 'context', 'context', raw.context); // not an object: kept in `_rejected`
+  else addFields(row, 'context', 'context', raw.context, keys); // not an object: kept in `_rejected`
   const context = deepMerge(envelope.batchContext ?? {}, ownContext);
   // What the collector saw fills in only what the client did not say itself.
   if (context.ip === null || context.ip === undefined) context.ip = envelope.ip;
   if (context.userAgent === null || context.userAgent === undefined) context.userAgent = envelope.userAgent;
-  addFields(row, 'context', 'context', context);
+  addFields(row, 'context', 'context', context, keys);
 
   for (const [key, value] of Object.entries(event.enriched ?? {})) {
     const name = plainColumnName(key, rules.maxIdentifierBytes);
@@ -147,10 +168,13 @@ function commonRow(event: EnrichedEvent, raw: SegmentEvent, rules: DialectRules)
   return row;
 }
 
-/** The draft rows of one event: one per table it lands in. */
-export function eventDrafts(event: EnrichedEvent, rules: DialectRules): Draft[] {
+/**
+ * The draft rows of one event: one per table it lands in. `keys` interns field keys across the
+ * events of one batch (pass the same one for every event of a batch).
+ */
+export function eventDrafts(event: EnrichedEvent, rules: DialectRules, keys = new FieldKeys()): Draft[] {
   const raw = event.envelope.event;
-  const base = commonRow(event, raw, rules);
+  const base = commonRow(event, raw, rules, keys);
   const set = (row: DraftRow, name: string, value: unknown): void =>
     assignColumn(row.common, row.rejected, name, value, ALL_FIXED);
 
@@ -163,7 +187,7 @@ export function eventDrafts(event: EnrichedEvent, rules: DialectRules): Draft[] 
       set(base, 'event', table);
       set(base, 'event_text', eventText);
       const own = copyRow(base);
-      addFields(own, 'property', 'properties', raw.properties);
+      addFields(own, 'property', 'properties', raw.properties, keys);
       return [
         { table: 'tracks', kind: 'tracks', row: base },
         { table, kind: 'event', row: own },
@@ -171,14 +195,14 @@ export function eventDrafts(event: EnrichedEvent, rules: DialectRules): Draft[] 
     }
     case 'identify': {
       const drafts: Draft[] = [];
-      addFields(base, 'trait', 'traits', raw.traits);
+      addFields(base, 'trait', 'traits', raw.traits, keys);
       drafts.push({ table: 'identifies', kind: 'identifies', row: base });
       const userId = base.common.user_id;
       if (userId !== undefined) {
         const user = emptyRow();
         user.common.id = userId;
         set(user, 'received_at', base.common.received_at);
-        addFields(user, 'trait', 'traits', raw.traits);
+        addFields(user, 'trait', 'traits', raw.traits, keys);
         drafts.push({ table: 'users', kind: 'users', row: user });
       }
       return drafts;
@@ -187,13 +211,13 @@ export function eventDrafts(event: EnrichedEvent, rules: DialectRules): Draft[] 
     case 'screen': {
       set(base, 'name', raw.name);
       set(base, 'category', raw.category);
-      addFields(base, 'property', 'properties', raw.properties);
+      addFields(base, 'property', 'properties', raw.properties, keys);
       const table = event.envelope.type === 'page' ? 'pages' : 'screens';
       return [{ table, kind: table, row: base }];
     }
     case 'group':
       set(base, 'group_id', raw.groupId);
-      addFields(base, 'trait', 'traits', raw.traits);
+      addFields(base, 'trait', 'traits', raw.traits, keys);
       return [{ table: 'groups', kind: 'groups', row: base }];
     case 'alias':
       set(base, 'previous_id', raw.previousId);

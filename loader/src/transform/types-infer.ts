@@ -42,14 +42,13 @@ export function parseTimestamp(text: string): number | undefined {
     return undefined;
   const m = ISO_DATE_TIME.exec(text);
   if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  // Fields read one by one, not sliced and mapped: this runs several times per event (hot path).
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   const millis = m[7] ? Number(m[7].padEnd(3, '0').slice(0, 3)) : 0;
@@ -60,8 +59,10 @@ export function parseTimestamp(text: string): number | undefined {
     if (offsetHours > 23 || offsetMins > 59) return undefined;
     offsetMinutes = (m[8] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMins);
   }
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  if (year >= 100) return utc - offsetMinutes * 60_000;
   // Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear does not.
-  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, millis));
+  const date = new Date(utc);
   date.setUTCFullYear(year);
   return date.getTime() - offsetMinutes * 60_000;
 }

@@ -7,6 +7,12 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** `Object.keys(object).length > 0` without allocating the array of keys. */
+export function hasOwnKeys(object: Record<string, unknown>): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return true;
+  return false;
+}
+
 /**
  * Sets an own property even when the key is `__proto__` (JSON.parse makes such keys own properties;
  * plain assignment would change the object's prototype instead and lose the value).
