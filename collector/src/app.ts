@@ -14,7 +14,14 @@ import cors from '@fastify/cors';
 import type { Config, Logger } from '@eventpipe/core';
 import { createAuthenticator } from './auth.js';
 import { HttpError } from './errors.js';
-import { JSON_CONTENT_TYPES, decodeBody, parseJsonBody, tooLarge } from './parse.js';
+import {
+  JSON_CONTENT_TYPES,
+  decodeBody,
+  isIdentityEncoding,
+  parseJsonBody,
+  tooLarge,
+  type JsonBody,
+} from './parse.js';
 import type { Publish } from './publish.js';
 import type { Readiness } from './readiness.js';
 import { segmentRoutes, ROUTE_LIST } from './routes/segment.js';
@@ -70,9 +77,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // Callback style, not async: this runs for every answer, and an async hook costs a promise each.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
 
   void app.register(cors, {
@@ -89,10 +97,22 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.addContentTypeParser(
     JSON_CONTENT_TYPES,
     { parseAs: 'buffer', bodyLimit: collector.maxRequestBytes },
-    async (request: FastifyRequest, raw: Buffer) => {
+    // Callback style, synchronous for the usual uncompressed body: a promise-returning parser costs
+    // every request two promises and a detour through the microtask queue.
+    (request: FastifyRequest, raw: Buffer, done: (error: Error | null, body?: unknown) => void) => {
+      const read = (decoded: Buffer) => {
+        const text = decoded.toString('utf8');
+        let body: JsonBody;
+        try {
+          body = { value: parseJsonBody(text), text };
+        } catch (error) {
+          return done(error as HttpError);
+        }
+        done(null, body);
+      };
       const encoding = request.headers['content-encoding'];
-      const decoded = await decodeBody(raw, encoding, collector.maxRequestBytes);
-      return parseJsonBody(decoded.toString('utf8'));
+      if (isIdentityEncoding(encoding)) return read(raw);
+      decodeBody(raw, encoding, collector.maxRequestBytes).then(read, (error: HttpError) => done(error));
     },
   );
 

@@ -30,3 +30,18 @@ test('write keys map to their source, from the header or the body; others get a 
   assert.throws(() => authenticate(undefined, undefined), unauthorized(/missing write key/));
   assert.throws(() => authenticate(basic(''), 42), unauthorized(/missing write key/));
 });
+
+test('a verified header is remembered for its source; a wrong one never is', () => {
+  const authenticate = createAuthenticator([
+    { id: 'web', writeKeys: ['web-key-1'] },
+    { id: 'app', writeKeys: ['app-key-1'] },
+  ]);
+  for (let i = 0; i < 3; i++) assert.equal(authenticate(basic('web-key-1'), 'app-key-1'), 'web');
+  // An empty username falls back to the body's key: that header must not be remembered as "web".
+  assert.equal(authenticate(basic(''), 'app-key-1'), 'app');
+  assert.equal(authenticate(basic(''), 'web-key-1'), 'web');
+  for (let i = 0; i < 2; i++) assert.throws(() => authenticate(basic('web-key-2'), undefined), HttpError);
+  // Many variants of a valid header (the password part is ignored) stay valid past the cache bound.
+  for (let i = 0; i < 2_500; i++) assert.equal(authenticate(basic('app-key-1', `p${i}`), undefined), 'app');
+  assert.equal(authenticate(basic('web-key-1'), undefined), 'web');
+});

@@ -104,3 +104,20 @@ test('invalid requests are refused whole, naming the field and the batch index',
     }),
   );
 });
+
+test('a single call keeps its body text as its serialisation, unless a writeKey is cut out', () => {
+  const text = '{ "userId": "u", "event": "E" }';
+  const kept = readSingle('track', JSON.parse(text), limits, text);
+  assert.equal(kept.calls[0]!.eventJson, text);
+
+  const withKey = '{"userId":"u","event":"E","writeKey":"secret-key"}';
+  const cut = readSingle('track', JSON.parse(withKey), limits, withKey);
+  assert.equal(cut.calls[0]!.eventJson, '{"userId":"u","event":"E"}');
+
+  // The size limit applies to the text as received.
+  const padded = `{"userId":"u","event":"E"${' '.repeat(2000)}}`;
+  assert.throws(
+    () => readSingle('track', JSON.parse(padded), limits, padded),
+    refused(413, { field: '', message: /2026 bytes/ }),
+  );
+});

@@ -47,7 +47,14 @@ function withoutWriteKey(event: JsonObject): SegmentEvent {
   return rest;
 }
 
-function readCall(type: EventType, value: JsonObject, limits: CallLimits, index?: number): Call {
+/** `json`: the call's text as received, when the request body is the call itself. */
+function readCall(
+  type: EventType,
+  value: JsonObject,
+  limits: CallLimits,
+  index?: number,
+  json?: string,
+): Call {
   const where = index === undefined ? `${type} call` : `batch[${index}] (${type})`;
   const problem = validateEvent(type, value);
   if (problem) {
@@ -55,7 +62,8 @@ function readCall(type: EventType, value: JsonObject, limits: CallLimits, index?
     throw new HttpError(400, `invalid ${where}${at}: ${problem.message}`, { field: problem.field, index });
   }
   const event = withoutWriteKey(value);
-  const eventJson = JSON.stringify(event);
+  // The received text is the call's JSON already, unless a writeKey had to be cut out of it.
+  const eventJson = json !== undefined && event === value ? json : JSON.stringify(event);
   const bytes = Buffer.byteLength(eventJson);
   if (bytes > limits.maxEventBytes) {
     throw new HttpError(413, `${where} is ${bytes} bytes, larger than the limit of ${limits.maxEventBytes}`, {
@@ -66,9 +74,13 @@ function readCall(type: EventType, value: JsonObject, limits: CallLimits, index?
   return { type, event, eventJson, ...(index !== undefined && { index }) };
 }
 
-/** `/v1/track`, `/v1/t`, …: the body is the call itself and the route says its type. */
-export function readSingle(type: EventType, body: unknown, limits: CallLimits): RequestCalls {
-  return { calls: [readCall(type, requireObject(body, `the ${type} call as a JSON object`), limits)] };
+/**
+ * `/v1/track`, `/v1/t`, …: the body is the call itself and the route says its type. `text`, the body
+ * as received, is kept as the call's serialisation when it can be.
+ */
+export function readSingle(type: EventType, body: unknown, limits: CallLimits, text?: string): RequestCalls {
+  const call = requireObject(body, `the ${type} call as a JSON object`);
+  return { calls: [readCall(type, call, limits, undefined, text)] };
 }
 
 /** `/v1/batch`, `/v1/import`, `/v1/b`: `{ batch: [...], sentAt?, context? }`, each call naming its type. */

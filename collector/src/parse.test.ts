@@ -16,6 +16,9 @@ test('nesting depth counts brackets outside strings only', () => {
     false,
   );
   assert.equal(nestingExceeds('['.repeat(100_000), MAX_NESTING_DEPTH), true);
+  // Many brackets, shallow: the count alone must not refuse it.
+  assert.equal(nestingExceeds(`[${'{"a":[]},'.repeat(100)}1]`, 3), false);
+  assert.equal(nestingExceeds(`[${'{"a":[]},'.repeat(100)}1]`, 2), true);
 });
 
 test('JSON bodies: empty, malformed and absurdly nested ones are 400s naming the problem', () => {

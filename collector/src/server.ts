@@ -3,7 +3,7 @@
  * server, and a graceful close that loses nothing: stop accepting, let in-flight requests get their
  * PubAcks, then drain NATS.
  */
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connectNats, ensureStream, type Config, type Logger } from '@eventpipe/core';
 import { buildApp } from './app.js';
 import { createPublisher } from './publish.js';
@@ -27,13 +27,15 @@ export async function startCollector(config: Config, log: Logger): Promise<Runni
     }
     // A short API timeout: a probe must answer before the prober gives up on it.
     const jsm = await jetstreamManager(nc, { timeout: READINESS_CACHE_MS, checkAPI: false });
+    const publisher = createPublisher(nc, {
+      timeoutMs: config.collector.publishTimeoutMs,
+      retryAfterSeconds: config.collector.retryAfterSeconds,
+      maxInflightEvents: config.collector.maxInflightEvents,
+    });
     const app = buildApp({
       config,
       log,
-      publish: createPublisher(jetstream(nc), {
-        timeoutMs: config.collector.publishTimeoutMs,
-        retryAfterSeconds: config.collector.retryAfterSeconds,
-      }),
+      publish: publisher.publish,
       readiness: createReadiness(nc, jsm, { stream: config.nats.stream, cacheMs: READINESS_CACHE_MS }),
     });
     await app.listen({ host: config.collector.host, port: config.collector.port });
@@ -45,8 +47,10 @@ export async function startCollector(config: Config, log: Logger): Promise<Runni
     let closing: Promise<void> | undefined;
     const close = async () => {
       // fastify.close() stops the listener, answers new requests on open connections with 503 and
-      // waits for the in-flight ones; only then can NATS drain without cutting a publish short.
+      // waits for the in-flight ones (and the publisher for those whose client hung up); only then can
+      // NATS drain without cutting a publish short.
       await app.close();
+      await publisher.idle();
       await nc.drain();
       log.info('collector stopped');
     };

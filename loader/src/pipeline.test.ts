@@ -13,10 +13,13 @@ import {
   decide,
   halves,
   rejectedValueCounts,
+  runBatches,
   StepFailure,
+  type Pipeline,
   type PipelineDeps,
 } from './pipeline.js';
 import { createLoaderMetrics } from './pipeline-metrics.js';
+import type { Batch } from './batch.js';
 import type { DeadLetter, LoadBatch, LoadResult, Warehouse } from './load/warehouse.js';
 import type { EnrichedEvent, SourceBatch } from './transform/types.js';
 
@@ -287,4 +290,115 @@ test("rejectedValueCounts sums the keys of each row's _rejected and leaves clean
     },
   ];
   assert.deepEqual(rejectedValueCounts(sources), [{ schema: 'web', table: 'tracks', values: 3 }]);
+});
+
+test('two batches in flight: the second is prepared while the first loads, and commits after it', async () => {
+  const events: string[] = [];
+  let releaseFirst = () => {};
+  const firstLoading = new Promise<void>((resolve) => (releaseFirst = resolve));
+  const { warehouse, pipeline } = setup({
+    transform: (enriched) => {
+      events.push(`transform ${enriched[0]!.envelope.messageId}`);
+      return transform(enriched);
+    },
+    flush: async () => {
+      events.push('flush');
+    },
+  });
+  const load = warehouse.load.bind(warehouse);
+  warehouse.load = async (batch) => {
+    const first = String(batch.sources[0]!.tables[0]!.rows[0]!.id);
+    events.push(`load ${first}`);
+    if (first === 'a1') await firstLoading;
+    const result = await load(batch);
+    events.push(`commit ${first}`);
+    return result;
+  };
+  const a = [delivery(1, envelope('a1')), delivery(2, envelope('a2'))];
+  const b = [delivery(3, envelope('b1'))];
+  const signal = new AbortController().signal;
+  const processing = [pipeline.process(makeBatch(a), signal), pipeline.process(makeBatch(b), signal)];
+  // Let the second batch go as far as it may while the first is stuck in its load.
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.deepEqual([...events].sort(), ['load a1', 'transform a1', 'transform b1']);
+  assert.ok(!b[0]!.calls.includes('ack'));
+  releaseFirst();
+  assert.deepEqual(await Promise.all(processing), ['loaded', 'loaded']);
+  // The second batch loads only after the first committed and its acks were flushed.
+  assert.deepEqual(events.slice(3), ['commit a1', 'flush', 'load b1', 'commit b1', 'flush']);
+  assert.deepEqual(warehouse.ids, ['a1', 'a2', 'b1']);
+});
+
+test('a batch whose predecessor is abandoned is abandoned too, without loading out of order', async () => {
+  const { warehouse, pipeline } = setup();
+  warehouse.downFor = Infinity;
+  const stop = new AbortController();
+  const a = [delivery(1, envelope('a1'))];
+  const b = [delivery(2, envelope('b1'))];
+  const processing = [
+    pipeline.process(makeBatch(a), stop.signal),
+    pipeline.process(makeBatch(b), stop.signal),
+  ];
+  setTimeout(() => {
+    warehouse.downFor = 0; // back up: only the order keeps the second batch from loading now
+    stop.abort();
+  }, 40);
+  assert.deepEqual(await Promise.all(processing), ['abandoned', 'abandoned']);
+  assert.deepEqual(warehouse.ids, []);
+  for (const d of [...a, ...b]) assert.ok(!d.calls.includes('ack'));
+});
+
+test('runBatches keeps at most maxInFlight batches in process and holds what it does not load', async () => {
+  const batches = [1, 2, 3, 4, 5].map((seq) => makeBatch([delivery(seq, envelope(`m${seq}`))]));
+  let running = 0;
+  let most = 0;
+  const stop = new AbortController();
+  const pipeline: Pipeline = {
+    async process(batch) {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      running--;
+      // The third batch's load is given up at shutdown.
+      if (batch.firstSequence === 3) {
+        stop.abort();
+        return 'abandoned';
+      }
+      return 'loaded';
+    },
+  };
+  const held: number[] = [];
+  const queue = [...batches];
+  await runBatches(async () => queue.shift(), pipeline, {
+    maxInFlight: 2,
+    signal: stop.signal,
+    hold: (batch: Batch) => held.push(batch.firstSequence),
+  });
+  assert.equal(most, 2);
+  assert.equal(queue.length, 0, 'every batch was taken');
+  // 3 was abandoned; 5 (and 4, if taken after the abort) were held without being processed.
+  assert.ok(held.includes(3) && held.includes(5), `held ${held.join(',')}`);
+  assert.ok(!held.includes(1) && !held.includes(2));
+});
+
+test('runBatches waits for the batches in flight, then reports an unexpected error', async () => {
+  let finished = 0;
+  const pipeline: Pipeline = {
+    async process(batch) {
+      await new Promise((resolve) => setTimeout(resolve, batch.firstSequence === 1 ? 30 : 5));
+      if (batch.firstSequence === 2) throw new Error('bug');
+      finished++;
+      return 'loaded';
+    },
+  };
+  const queue = [1, 2, 3].map((seq) => makeBatch([delivery(seq, envelope(`m${seq}`))]));
+  await assert.rejects(
+    runBatches(async () => queue.shift(), pipeline, {
+      maxInFlight: 2,
+      signal: new AbortController().signal,
+      hold: () => {},
+    }),
+    /bug/,
+  );
+  assert.equal(finished, 1, 'the first batch finished; none was started after the error');
 });

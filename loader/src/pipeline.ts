@@ -11,6 +11,12 @@
  *
  * The ack comes only after COMMIT (or after the warehouse reports the batch as already loaded), so
  * a crash anywhere before it means a redelivery, and the warehouse's merge makes that harmless.
+ *
+ * Several batches may be in flight (`runBatches`): while one loads into the warehouse (waiting on S3
+ * and PostgreSQL), the next is decoded, archived, enriched, transformed and staged. Their warehouse
+ * writes still happen in batch order: a batch waits for its turn, which comes when the batch before
+ * it has been acked (or abandoned), so commits happen in the order a single batch loop would make
+ * them, and whatever depends on that order (`users`, latest traits) is unchanged.
  */
 import type { Envelope, Logger } from '@eventpipe/core';
 import { ackAll } from './ack.js';
@@ -61,6 +67,14 @@ export class StepFailure extends Error {
   ) {
     super(`${step}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'StepFailure';
+  }
+}
+
+/** The batch before this one was given up: this one must not commit before it, so it is given up too. */
+class PredecessorAbandoned extends Error {
+  constructor() {
+    super('the batch before this one was abandoned');
+    this.name = 'PredecessorAbandoned';
   }
 }
 
@@ -140,10 +154,15 @@ export function rawGroups(items: readonly Item[]): RawGroup[] {
 
 export type Outcome = 'loaded' | 'abandoned';
 
+/** Resolves when the batch may write to the warehouse; throws `PredecessorAbandoned` if it must not. */
+type Turn = () => Promise<void>;
+
 export interface Pipeline {
   /**
    * Loads and acks the batch, retrying as long as needed. Once `signal` aborts it stops retrying
-   * and returns 'abandoned', leaving the batch unacked for the caller to hand back.
+   * and returns 'abandoned', leaving the batch unacked for the caller to hand back. Batches may be
+   * processed concurrently; each writes to the warehouse only after the one handed in before it has
+   * been acked, and is abandoned too if that one was.
    */
   process(batch: Batch, signal: AbortSignal): Promise<Outcome>;
 }
@@ -164,8 +183,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
   }
 
-  /** enrich → transform → stage rows → load; splits on permanent failures. Returns the dead letters. */
-  async function load(items: Item[], batch: Batch): Promise<DeadLetter[]> {
+  /**
+   * enrich → transform → stage rows → (turn) → load; splits on permanent failures. Returns the dead
+   * letters.
+   */
+  async function load(items: Item[], batch: Batch, turn: Turn): Promise<DeadLetter[]> {
     const sequences = items.map((i) => i.delivery.seq);
     const id = batchId(sequences);
     const context = { batch: batch.id, part: id === batch.id ? undefined : id, events: items.length };
@@ -174,6 +196,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const sources = await timed('transform', context, () => deps.transform(enriched, warehouse.rules));
       const stagedFiles = await timed('stage-rows', context, () => deps.stager.stageRows(id, sources));
       deps.checkpoint?.('after-stage');
+      await turn();
       const result = await timed('load', context, () =>
         warehouse.load({
           batchId: id,
@@ -200,6 +223,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       );
       return [];
     } catch (error) {
+      if (error instanceof PredecessorAbandoned) throw error;
       const decision = decide(error, items.length, deps.isPermanentLoadError);
       if (decision === 'retry') throw error;
       const reason = (error as Error).message;
@@ -210,12 +234,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }
       log.warn({ ...context, reason }, 'permanent failure: splitting the batch to isolate it');
       const [left, right] = halves(items);
-      return [...(await load(left, batch)), ...(await load(right, batch))];
+      return [...(await load(left, batch, turn)), ...(await load(right, batch, turn))];
     }
   }
 
   /** One attempt at the whole batch; throws when it should be retried. */
-  async function attempt(batch: Batch): Promise<void> {
+  async function attempt(batch: Batch, turn: Turn): Promise<void> {
     const items: Item[] = [];
     const deadLetters: DeadLetter[] = [];
     for (const delivery of batch.deliveries) {
@@ -226,9 +250,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const context = { batch: batch.id, events: batch.deliveries.length };
     if (items.length > 0) {
       await timed('stage-raw', context, () => deps.stager.stageRaw(batch.id, rawGroups(items)));
-      deadLetters.push(...(await load(items, batch)));
+      deadLetters.push(...(await load(items, batch, turn)));
     }
     if (deadLetters.length > 0) {
+      await turn();
       await timed('dead-letter', context, () => warehouse.deadLetter(deadLetters));
       for (const d of deadLetters) metrics.deadLettered.inc({ source: d.sourceId });
       log.warn({ ...context, deadLetters: deadLetters.length }, 'messages stored as dead letters');
@@ -255,13 +280,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return 'abandoned';
   }
 
-  async function settle(batch: Batch, signal: AbortSignal): Promise<Outcome> {
+  async function settle(batch: Batch, signal: AbortSignal, turn: Turn): Promise<Outcome> {
     for (let attempts = 1; !signal.aborted; attempts++) {
       try {
-        await attempt(batch);
+        await attempt(batch, turn);
         deps.onHealth?.(undefined);
         return 'loaded';
       } catch (error) {
+        if (error instanceof PredecessorAbandoned) break;
         const step = error instanceof StepFailure ? error.step : 'load';
         const delayMs = backoffDelay(attempts, deps.retry);
         metrics.retries.inc({ step });
@@ -273,22 +299,79 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return abandon(batch);
   }
 
+  /** Settles when the batch last handed to `process` has been acked or abandoned. */
+  let previous: Promise<Outcome> = Promise.resolve('loaded');
+
   return {
-    async process(batch, signal) {
-      const started = performance.now();
-      metrics.batchEvents.observe(batch.deliveries.length);
-      metrics.batchBytes.observe(batch.bytes);
-      const stopWorking = keepWorking(batch.deliveries, deps.keepAliveMs);
-      try {
-        const outcome = await settle(batch, signal);
-        metrics.batches.inc({ outcome });
-        metrics.batchSeconds.observe({ outcome }, (performance.now() - started) / 1000);
-        return outcome;
-      } finally {
-        stopWorking();
-      }
+    process(batch, signal) {
+      const before = previous;
+      const turn: Turn = async () => {
+        if ((await before) === 'abandoned') throw new PredecessorAbandoned();
+      };
+      const outcome = run(batch, signal, turn);
+      // A failure of this batch's own (a bug) must not hold up the ones after it forever.
+      previous = outcome.catch((): Outcome => 'abandoned');
+      return outcome;
     },
   };
+
+  /** One batch from start to acked or abandoned, timed and kept alive with `working()`. */
+  async function run(batch: Batch, signal: AbortSignal, turn: Turn): Promise<Outcome> {
+    const started = performance.now();
+    metrics.batchEvents.observe(batch.deliveries.length);
+    metrics.batchBytes.observe(batch.bytes);
+    const stopWorking = keepWorking(batch.deliveries, deps.keepAliveMs);
+    try {
+      const outcome = await settle(batch, signal, turn);
+      metrics.batches.inc({ outcome });
+      metrics.batchSeconds.observe({ outcome }, (performance.now() - started) / 1000);
+      return outcome;
+    } finally {
+      stopWorking();
+    }
+  }
+}
+
+export interface RunOptions {
+  /** Batches processed at once (`loader.maxBatchesInFlight`). */
+  maxInFlight: number;
+  /** Once aborted, batches still handed out are not processed, only held. */
+  signal: AbortSignal;
+  /** Receives every batch left unacked (abandoned, or formed after the abort) to hand back. */
+  hold(batch: Batch): void;
+}
+
+/**
+ * Feeds batches from `next` (until it returns undefined) through the pipeline, at most
+ * `maxInFlight` at once: the next batch is taken only when one of them has finished, so memory is
+ * bounded by that many batches. Resolves once every batch has finished; rejects with the first
+ * unexpected error after the others have.
+ */
+export async function runBatches(
+  next: () => Promise<Batch | undefined>,
+  pipeline: Pipeline,
+  options: RunOptions,
+): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  for (;;) {
+    while (inFlight.size >= options.maxInFlight) await Promise.race(inFlight);
+    if (failure) break;
+    const batch = await next();
+    if (!batch) break;
+    const running = (async () => {
+      const abandoned =
+        options.signal.aborted || (await pipeline.process(batch, options.signal)) === 'abandoned';
+      if (abandoned) options.hold(batch);
+    })()
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => inFlight.delete(running));
+    inFlight.add(running);
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure.error;
 }
 
 /** Waits, or returns early when the signal aborts. */

@@ -1,8 +1,8 @@
 /**
  * The running loader: enrichments, warehouse, S3 stager, the JetStream consumer, the batch loop,
  * the max-deliveries dead-letter watch and the health server, wired from one Config. `close()`
- * shuts down without losing anything: stop pulling, let the batch in flight finish its current
- * attempt (or give it up unacked), wait for the last pull request to end, hand back (nak) every
+ * shuts down without losing anything: stop pulling, let the batches in flight finish their current
+ * attempts (or give them up unacked), wait for the last pull request to end, hand back (nak) every
  * message still held, drain NATS, close the warehouse.
  */
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -22,7 +22,7 @@ import { ensureConsumer, pullDeliveries } from './consume.js';
 import { createEnricher, EnrichmentConfigError, type Enricher } from './enrich/index.js';
 import { startHealthServer } from './health.js';
 import { watchMaxDeliveries } from './max-deliveries.js';
-import { createPipeline, type Checkpoint } from './pipeline.js';
+import { createPipeline, runBatches, type Checkpoint } from './pipeline.js';
 import { createLoaderMetrics } from './pipeline-metrics.js';
 import { createStager } from './stage.js';
 import { createPostgresWarehouse, isPermanentLoadError } from './load/postgres/index.js';
@@ -166,11 +166,11 @@ export async function startLoader(
     const loop = (async () => {
       // After close() the pull source ends once its last pull request has; the batches formed from
       // what it still delivers are held, not loaded.
-      for (let batch = await batcher.next(); batch; batch = await batcher.next()) {
-        const abandoned =
-          stopping.signal.aborted || (await pipeline.process(batch, stopping.signal)) === 'abandoned';
-        if (abandoned) handBack.hold(batch.deliveries);
-      }
+      await runBatches(() => batcher.next(), pipeline, {
+        maxInFlight: config.loader.maxBatchesInFlight,
+        signal: stopping.signal,
+        hold: (batch) => handBack.hold(batch.deliveries),
+      });
       // No pull request of ours is open any more, so JetStream hands these to another loader at once.
       const count = await handBack.nakAll(() => nc.flush());
       if (count > 0) log.info({ messages: count }, 'handed back unloaded messages');

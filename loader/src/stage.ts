@@ -11,7 +11,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import { CreateBucketCommand, HeadBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Config, Logger } from '@eventpipe/core';
-import type { SourceBatch } from './transform/types.js';
+import type { Row, SourceBatch } from './transform/types.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -30,10 +30,29 @@ export function loadKey(prefix: string, sourceId: string, table: string, batchId
   return `${normalisePrefix(prefix)}load/${sourceId}/${table}/${batchId}.ndjson.gz`;
 }
 
-/** One raw message per line: its bytes exactly as consumed, unless they hold a line break. */
-export function ndjsonLine(data: Uint8Array): string {
+const NEWLINE = 0x0a;
+
+/**
+ * One raw message per line: its bytes exactly as consumed (no copy, no decoding), unless they hold a
+ * line break, which in valid JSON can only be whitespace between tokens: then re-serialised.
+ */
+export function ndjsonLine(data: Uint8Array): Uint8Array {
+  if (!data.includes(NEWLINE)) return data;
   const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
-  return text.includes('\n') ? JSON.stringify(JSON.parse(text)) : text;
+  return Buffer.from(JSON.stringify(JSON.parse(text)));
+}
+
+const NEWLINE_BYTES = Buffer.from('\n');
+
+/** Lines joined into one NDJSON body, each line ended by a newline, in one allocation. */
+export function ndjsonBody(lines: readonly Uint8Array[]): Buffer {
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  for (const line of lines) {
+    parts.push(line, NEWLINE_BYTES);
+    length += line.byteLength + 1;
+  }
+  return Buffer.concat(parts, length);
 }
 
 export function s3ClientConfig(s3: Config['s3']): S3ClientConfig {
@@ -57,11 +76,19 @@ export function s3ClientConfig(s3: Config['s3']): S3ClientConfig {
   };
 }
 
+/** Rows as NDJSON, concatenated directly (no array of line strings to join). */
+export function ndjsonRows(rows: readonly Row[]): string {
+  let body = '';
+  for (const row of rows) body += JSON.stringify(row) + '\n';
+  return body;
+}
+
 export interface RawGroup {
   sourceId: string;
   /** receivedAt of the group's first envelope: it names the dt/hh partition. */
   receivedAt: string;
-  lines: string[];
+  /** The messages' bytes, one line each (see `ndjsonLine`). */
+  lines: Uint8Array[];
 }
 
 export interface Stager {
@@ -80,18 +107,20 @@ const UPLOAD_CONCURRENCY = 8;
 export function createStager(s3: Config['s3'], log: Logger): Stager {
   const client = new S3Client(s3ClientConfig(s3));
 
-  const put = async (key: string, lines: string[]) => {
-    const body = await gzip(lines.join('\n') + '\n');
+  // gzip runs on libuv's thread pool, off the event loop; the body is released once compressed.
+  const put = async (key: string, body: () => string | Buffer) => {
+    const compressed = await gzip(body());
     // lib-storage switches to a multipart upload for bodies above one part (5 MiB).
     await new Upload({
       client,
-      params: { Bucket: s3.bucket, Key: key, Body: body, ContentType: 'application/gzip' },
+      params: { Bucket: s3.bucket, Key: key, Body: compressed, ContentType: 'application/gzip' },
     }).done();
   };
 
-  const putAll = async (files: { key: string; lines: string[] }[]) => {
+  /** Uploads `files` a few at a time; each body is built only when its upload starts. */
+  const putAll = async (files: { key: string; body: () => string | Buffer }[]) => {
     for (let i = 0; i < files.length; i += UPLOAD_CONCURRENCY) {
-      await Promise.all(files.slice(i, i + UPLOAD_CONCURRENCY).map((f) => put(f.key, f.lines)));
+      await Promise.all(files.slice(i, i + UPLOAD_CONCURRENCY).map((f) => put(f.key, f.body)));
     }
   };
 
@@ -110,7 +139,7 @@ export function createStager(s3: Config['s3'], log: Logger): Stager {
     async stageRaw(batchId, groups) {
       const files = groups.map((g) => ({
         key: rawKey(s3.prefix, g.sourceId, g.receivedAt, batchId),
-        lines: g.lines,
+        body: () => ndjsonBody(g.lines),
       }));
       await putAll(files);
       return files.map((f) => f.key);
@@ -121,7 +150,7 @@ export function createStager(s3: Config['s3'], log: Logger): Stager {
         source.tables.map((table) => ({
           name: `${source.schema}.${table.table}`,
           key: loadKey(s3.prefix, source.sourceId, table.table, batchId),
-          lines: table.rows.map((row) => JSON.stringify(row)),
+          body: () => ndjsonRows(table.rows),
         })),
       );
       await putAll(files);

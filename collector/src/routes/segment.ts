@@ -13,6 +13,7 @@ import { EVENT_TYPES, eventSubject, natsMessageId, type EventType } from '@event
 import type { Authenticate } from '../auth.js';
 import { buildEnvelope, encodeEnvelope, type RequestFacts } from '../envelope.js';
 import { readBatch, readSingle, type CallLimits, type RequestCalls } from '../events.js';
+import type { JsonBody } from '../parse.js';
 import type { OutgoingMessage, Publish } from '../publish.js';
 import { traceparentFor } from '../trace.js';
 
@@ -37,13 +38,14 @@ const SUCCESS = { success: true } as const;
 export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (app, options) => {
   const { authenticate, publish, subjectPrefix, limits } = options;
 
-  const accept = async (request: FastifyRequest, read: (body: unknown) => RequestCalls) => {
+  const accept = async (request: FastifyRequest, read: (body: unknown, text: string) => RequestCalls) => {
     const receivedAt = new Date().toISOString();
-    const body = request.body;
+    // Set by the app's body parser; absent when the request had no body.
+    const { value: body, text } = (request.body as JsonBody | undefined) ?? { value: undefined, text: '' };
     const bodyWriteKey =
       typeof body === 'object' && body !== null ? (body as { writeKey?: unknown }).writeKey : undefined;
     const sourceId = authenticate(request.headers.authorization, bodyWriteKey);
-    const calls = read(body);
+    const calls = read(body, text);
     const facts: RequestFacts = {
       sourceId,
       receivedAt,
@@ -64,7 +66,7 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
   };
 
   for (const [path, type] of SINGLE_PATHS) {
-    app.post(path, (request) => accept(request, (body) => readSingle(type, body, limits)));
+    app.post(path, (request) => accept(request, (body, text) => readSingle(type, body, limits, text)));
   }
   for (const path of BATCH_PATHS) {
     app.post(path, (request) => accept(request, (body) => readBatch(body, limits)));

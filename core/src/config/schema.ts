@@ -52,6 +52,11 @@ export const ConfigSchema = Type.Object({
       /** Upper bound on the wait for JetStream before answering 503. */
       publishTimeoutMs: Type.Integer({ minimum: 50, default: 2000 }),
       retryAfterSeconds: Type.Integer({ minimum: 1, default: 2 }),
+      /**
+       * Events published and awaiting their PubAck, across all requests, beyond which requests get
+       * 503 + Retry-After at once: bounds the memory a slow JetStream can make the collector hold.
+       */
+      maxInflightEvents: Type.Integer({ minimum: 1, default: 10000 }),
       /** Addresses or CIDRs whose X-Forwarded-For is believed. */
       trustedProxies: Type.Array(Type.String(), { default: [] }),
       corsOrigins: Type.Array(Type.String(), { default: ['*'] }),
@@ -66,6 +71,11 @@ export const ConfigSchema = Type.Object({
       batchMaxEvents: Type.Integer({ minimum: 1, default: 10000 }),
       batchMaxBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
       batchMaxAgeMs: Type.Integer({ minimum: 10, default: 1000 }),
+      /**
+       * Batches a loader works on at once: while one is loading into the warehouse, the next is
+       * decoded, archived and transformed. Loads still commit in batch order. 1 = one at a time.
+       */
+      maxBatchesInFlight: Type.Integer({ minimum: 1, maximum: 8, default: 2 }),
       ackWaitSeconds: Type.Integer({ minimum: 5, default: 300 }),
       maxDeliver: Type.Integer({ minimum: 2, default: 20 }),
       /** Enrichments to run, in order: built-in names or module paths, optionally with options. */

@@ -60,12 +60,21 @@ test('a missing table is created with the batch columns; text columns receive st
   ]);
 });
 
-test('planned rows list their keys in column order (reproducible staged files)', () => {
-  const plan = planTable(undefined, batch([{ z: 1, n: 2, id: 'a' }]), postgresRules);
-  assert.deepEqual(Object.keys(plan.batch.rows[0]!), ['id', 'n', 'z']);
+test('rows that need no change are loaded as they are; changed rows are rebuilt, not edited', () => {
+  const rows: Row[] = [
+    { z: 1, n: 2, id: 'a' },
+    { z: 'x', n: 3, id: 'b', gone: null },
+  ];
+  const input = batch(rows);
+  const plan = planTable(existing({ z: 'bigint', n: 'bigint' }), input, redshiftRules);
+  assert.equal(plan.batch.rows[0], rows[0], 'an unchanged row is not copied');
+  assert.notEqual(plan.batch.rows[1], rows[1]);
+  // Rebuilt rows keep their own key order, `_rejected` last, and drop null values.
+  assert.equal(JSON.stringify(plan.batch.rows[1]), '{"n":3,"id":"b","_rejected":{"z":"x"}}');
+  assert.deepEqual(rows[1], { z: 'x', n: 3, id: 'b', gone: null }, 'the input row is untouched');
   assert.deepEqual(
     plan.batch.columns.map((c) => c.name),
-    ['id', 'n', 'z'],
+    ['id', 'n', 'z', '_rejected'],
   );
 });
 

@@ -14,7 +14,7 @@
 import { REJECTED_COLUMN, UUID_TS_COLUMN } from '../transform/columns.js';
 import { fits, lub } from '../transform/types-infer.js';
 import type { Column, ColumnType, DialectRules, Row, TableBatch } from '../transform/types.js';
-import { isPlainObject, setOwn, toText, utf8Bytes } from '../transform/values.js';
+import { hasOwnKeys, isPlainObject, setOwn, toText, utf8Bytes } from '../transform/values.js';
 
 /**
  * One planned DDL step. A text column's `maxBytes`, and `maxBytes` of `widen-varchar`, is the longest
@@ -39,11 +39,6 @@ export interface TablePlan {
 
 function describe(existing: ExistingColumn): Pick<Column, 'type' | 'maxBytes'> {
   return typeof existing === 'string' ? { type: existing } : existing;
-}
-
-/** The value as its column stores it: text columns hold strings, every other type the JSON value. */
-function cast(value: unknown, type: ColumnType): unknown {
-  return type === 'text' ? toText(value) : value;
 }
 
 /**
@@ -93,16 +88,23 @@ export function planTable(
     }
   }
 
-  const rows = batch.rows.map((row) => placeRow(row, target, narrower, rules));
-  const needsRejected = rows.some((row) => row[REJECTED_COLUMN] !== undefined);
-  if (needsRejected) target.set(REJECTED_COLUMN, 'json');
+  const placement = new Placement(target, narrower, rules);
+  const rows = batch.rows.map((row) => placement.place(row));
+  if (placement.rejects) target.set(REJECTED_COLUMN, 'json');
 
   // A new column none of whose values could be placed (all too long, say) is not created.
   const order = batch.columns
     .map((c) => c.name)
-    .filter((name) => target.has(name) && (current.has(name) || rows.some((row) => row[name] !== undefined)));
-  if (needsRejected && !order.includes(REJECTED_COLUMN)) order.push(REJECTED_COLUMN);
-  const columns = order.map((name) => finalColumn(name, target.get(name)!, rows));
+    .filter(
+      (name) =>
+        target.has(name) &&
+        (current.has(name) || name === REJECTED_COLUMN || placement.placedBytes.has(name)),
+    );
+  if (placement.rejects && !order.includes(REJECTED_COLUMN)) order.push(REJECTED_COLUMN);
+  const columns = order.map((name): Column => {
+    const type = target.get(name)!;
+    return type === 'text' ? { name, type, maxBytes: placement.placedBytes.get(name) ?? 0 } : { name, type };
+  });
 
   if (!existing) {
     migrations.unshift({ kind: 'create-table', table: batch.table, mode: batch.mode, columns });
@@ -131,52 +133,88 @@ export function planTable(
 
   return {
     migrations,
-    batch: { table: batch.table, mode: batch.mode, columns, rows: rows.map((row) => orderRow(row, columns)) },
+    batch: { table: batch.table, mode: batch.mode, columns, rows },
   };
 }
 
+/** What becomes of one value: stored as the returned value, moved to `_rejected`, or left out (null). */
+const REJECT = Symbol('reject');
+const SKIP = Symbol('skip');
+
 /**
- * The row with each value cast to its column's final type, and every value that cannot be stored
- * (no column for it, does not fit the column's type, text too long) moved into `_rejected`, merged
- * with what the transform already put there.
+ * Places rows into the planned columns: each value cast to its column's final type, and every value
+ * that cannot be stored (no column for it, does not fit the column's type, text too long) moved into
+ * `_rejected`, merged with what the transform already put there. Null values are left out.
+ *
+ * A row that needs none of this (the common case) is returned as it is, not copied: a batch's rows
+ * are its largest allocation, and the load only reads them by column name. A row that does change is
+ * rebuilt once, keys in its own order, `_rejected` last, with `Object.fromEntries` (a fast-mode object,
+ * see transform/table.ts). Either way the planned rows of a batch are the same every time.
  */
-function placeRow(
-  row: Row,
-  target: ReadonlyMap<string, ColumnType>,
-  narrower: ReadonlySet<string>,
-  rules: DialectRules,
-): Row {
-  const placed: Row = {};
-  const carried = row[REJECTED_COLUMN];
-  const rejected: Record<string, unknown> = isPlainObject(carried) ? { ...carried } : {};
-  if (carried !== undefined && carried !== null && !isPlainObject(carried))
-    setOwn(rejected, REJECTED_COLUMN, carried);
-  for (const [name, value] of Object.entries(row)) {
-    if (name === REJECTED_COLUMN || value === null || value === undefined) continue;
-    const type = target.get(name);
-    const tooLong =
-      type === 'text' && rules.maxTextBytes !== undefined && utf8Bytes(toText(value)) > rules.maxTextBytes;
-    if (type === undefined || (narrower.has(name) && !fits(type, value)) || tooLong)
-      setOwn(rejected, name, value);
-    else placed[name] = cast(value, type);
-  }
-  if (Object.keys(rejected).length > 0) placed[REJECTED_COLUMN] = rejected;
-  return placed;
-}
+class Placement {
+  /** Whether any row has a `_rejected` value. */
+  rejects = false;
+  /** The columns that received a value, with the longest text value in UTF-8 bytes (0 for other types). */
+  readonly placedBytes = new Map<string, number>();
 
-function finalColumn(name: string, type: ColumnType, rows: readonly Row[]): Column {
-  if (type !== 'text') return { name, type };
-  let maxBytes = 0;
-  for (const row of rows) {
-    const value = row[name];
-    if (typeof value === 'string') maxBytes = Math.max(maxBytes, utf8Bytes(value));
-  }
-  return { name, type, maxBytes };
-}
+  constructor(
+    private readonly target: ReadonlyMap<string, ColumnType>,
+    private readonly narrower: ReadonlySet<string>,
+    private readonly rules: DialectRules,
+  ) {}
 
-/** The row with its keys in column order, so that staged files are reproducible byte for byte. */
-function orderRow(row: Row, columns: readonly Column[]): Row {
-  const ordered: Row = {};
-  for (const { name } of columns) if (row[name] !== undefined) ordered[name] = row[name];
-  return ordered;
+  place(row: Row): Row {
+    const carried = row[REJECTED_COLUMN];
+    const carriesValues = carried !== undefined && carried !== null;
+    let rejects = carriesValues && (!isPlainObject(carried) || hasOwnKeys(carried));
+    // Only a non-empty object stays as it is: an empty one is dropped, and anything else (never
+    // expected from the transform) is kept under the name `_rejected` by the rebuild.
+    let changed = carried !== undefined && !(isPlainObject(carried) && hasOwnKeys(carried));
+    for (const name in row) {
+      if (name === REJECTED_COLUMN) continue;
+      const value = row[name];
+      const placed = this.verdict(name, value);
+      if (placed === REJECT) rejects = true;
+      else if (placed !== SKIP) this.measure(name, placed);
+      if (placed !== value) changed = true;
+    }
+    if (rejects) this.rejects = true;
+    return changed ? this.rebuild(row) : row;
+  }
+
+  private verdict(name: string, value: unknown): unknown {
+    if (value === null || value === undefined) return SKIP;
+    const type = this.target.get(name);
+    if (type === undefined || (this.narrower.has(name) && !fits(type, value))) return REJECT;
+    if (type !== 'text') return value;
+    const text = toText(value);
+    const { maxTextBytes } = this.rules;
+    return maxTextBytes !== undefined && utf8Bytes(text) > maxTextBytes ? REJECT : text;
+  }
+
+  private measure(name: string, placed: unknown): void {
+    const longest = this.placedBytes.get(name);
+    // A string of n UTF-16 units has at most 3n UTF-8 bytes: most values need no counting.
+    if (typeof placed === 'string' && placed.length * 3 > (longest ?? 0))
+      this.placedBytes.set(name, Math.max(longest ?? 0, utf8Bytes(placed)));
+    else if (longest === undefined) this.placedBytes.set(name, 0);
+  }
+
+  /** The row again, with the verdicts applied (the same pure verdicts `place` measured). */
+  private rebuild(row: Row): Row {
+    const carried = row[REJECTED_COLUMN];
+    const rejected: Record<string, unknown> = isPlainObject(carried) ? { ...carried } : {};
+    if (carried !== undefined && carried !== null && !isPlainObject(carried))
+      setOwn(rejected, REJECTED_COLUMN, carried);
+    const entries: [string, unknown][] = [];
+    for (const name in row) {
+      if (name === REJECTED_COLUMN) continue;
+      const value = row[name];
+      const placed = this.verdict(name, value);
+      if (placed === REJECT) setOwn(rejected, name, value);
+      else if (placed !== SKIP) entries.push([name, placed]);
+    }
+    if (hasOwnKeys(rejected)) entries.push([REJECTED_COLUMN, rejected]);
+    return Object.fromEntries(entries) as Row;
+  }
 }

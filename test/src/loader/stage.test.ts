@@ -43,7 +43,9 @@ test('stages raw envelopes and rows, intact, under the prefix; a redelivered bat
     const lines = Array.from({ length: 3000 }, (_, i) =>
       JSON.stringify({ messageId: `m${i}`, text: 'x'.repeat(i % 200), quote: 'a "b"\\n' }),
     );
-    const groups = [{ sourceId: 'web', receivedAt: '2024-05-01T10:00:00Z', lines }];
+    const groups = [
+      { sourceId: 'web', receivedAt: '2024-05-01T10:00:00Z', lines: lines.map((l) => Buffer.from(l)) },
+    ];
     const sources = [
       {
         sourceId: 'web',
@@ -85,7 +87,7 @@ test('staging fails (for the runner to retry) while S3 is down, and works again 
   try {
     await stager.ensureBucket();
     await s3.stop();
-    const groups = [{ sourceId: 'web', receivedAt: '2024-05-01T10:00:00Z', lines: ['{}'] }];
+    const groups = [{ sourceId: 'web', receivedAt: '2024-05-01T10:00:00Z', lines: [Buffer.from('{}')] }];
     await assert.rejects(stager.stageRaw('s9-9-h', groups));
     await s3.start();
     assert.equal((await stager.stageRaw('s9-9-h', groups)).length, 1);

@@ -14,7 +14,10 @@ export { isPermanentLoadError } from './errors.js';
 
 export const postgresDialect: SqlDialect = { ...postgresSql, rules: postgresRules, stage: stageWithCopy };
 
-/** A handful of connections: one transaction per batch, and a loader works on one batch at a time. */
+/**
+ * A handful of connections: one transaction per batch, and the batches in flight take turns to load
+ * (plus the max-deliveries watch's dead letters).
+ */
 const POOL_SIZE = 4;
 
 export function createPostgresWarehouse(config: Config['warehouse'], log: Logger): Warehouse {
