@@ -3,7 +3,6 @@
  * accepting, lets in-flight requests get their PubAcks, drains NATS and exits 0.
  */
 import { createLogger, loadConfig, requireSetting } from '@eventpipe/core';
-import { startCollector } from '@eventpipe/collector';
 import type { Command } from '../command.js';
 import { settingsHelp, untilSignal } from '../process.js';
 
@@ -30,6 +29,7 @@ export const collectorCommand: Command = {
       'the collector accepts events only for configured sources, e.g. EVENTPIPE_SOURCES=web:<writeKey>',
     );
     const log = createLogger('collector', config.logLevel);
+    const { startCollector } = await import('@eventpipe/collector');
     const collector = await startCollector(config, log);
     log.info(
       { url: collector.url, sources: config.sources.map((s) => s.id), stream: config.nats.stream },

@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '@eventpipe/core';
 import type { Command } from '../command.js';
 import { untilSignal } from '../process.js';
-import { startDev } from '../dev/environment.js';
 import { devBanner, devJsonLine } from '../dev/banner.js';
 
 const usage = `Usage: eventpipe dev [--data-dir DIR] [--port N] [--json]
@@ -42,6 +41,7 @@ export const devCommand: Command = {
     const started = Date.now();
     // Signals during start-up wait for it to finish, then stop what was started.
     const signal = untilSignal();
+    const { startDev } = await import('../dev/environment.js');
     const dev = await startDev({ dataDir: values['data-dir'], port, logger });
     const readyMs = Date.now() - started;
     log.info({ readyMs }, 'eventpipe dev ready');

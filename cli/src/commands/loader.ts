@@ -1,5 +1,5 @@
 import { ConfigError, createLogger, loadConfig } from '@eventpipe/core';
-import { startLoader, type Checkpoint } from '@eventpipe/loader';
+import type { Checkpoint } from '@eventpipe/loader';
 import type { Command } from '../command.js';
 import { settingsHelp, untilSignal } from '../process.js';
 
@@ -37,6 +37,7 @@ export const loaderCommand: Command = {
     const crash = crashAt(process.env);
     const log = createLogger('loader', config.logLevel);
     const signal = untilSignal();
+    const { startLoader } = await import('@eventpipe/loader');
     const loader = await startLoader(config, log, { crashAt: crash });
     const received = await signal;
     log.info({ signal: received }, 'stopping loader');

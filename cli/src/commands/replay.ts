@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createLogger, loadConfig } from '@eventpipe/core';
-import { runReplay, type LoadMode } from '@eventpipe/loader';
+import type { LoadMode } from '@eventpipe/loader';
 import type { Command } from '../command.js';
 import { startProgress, type Progress } from '../send/progress.js';
 
@@ -67,6 +67,7 @@ export const replayCommand: Command = {
     );
     let events = 0;
     let progress: Progress | undefined;
+    const { runReplay } = await import('@eventpipe/loader');
     const summary = await runReplay(
       config,
       log,
