@@ -6,6 +6,7 @@
  *   npm run bench -- --quick         short runs, for checking the benchmark itself
  *   npm run bench -- --only collector,enrich
  *   npm run bench -- --profile /tmp/prof    CPU profiles of every child (collector, loader, ceilings)
+ *   npm run bench -- --only enrich --enrichments geoip    one enrichment (or a list) instead of the defaults
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     out: { type: 'string', default: fileURLToPath(new URL('../results', import.meta.url)) },
     profile: { type: 'string' },
+    enrichments: { type: 'string' },
   },
 });
 
@@ -42,7 +44,12 @@ const scenarios: Record<string, () => Promise<Measurement[]>> = {
       latencyRate: 800,
       log,
     }),
-  enrich: () => benchEnrich({ events: values.quick ? 20_000 : 100_000, log }),
+  enrich: () =>
+    benchEnrich({
+      events: values.quick ? 20_000 : 100_000,
+      enrichments: values.enrichments?.split(',').map((s) => s.trim()),
+      log,
+    }),
 };
 
 const selected = values.only ? values.only.split(',').map((s) => s.trim()) : Object.keys(scenarios);

@@ -14,6 +14,8 @@ import { measurement, round, type Measurement } from '../results.js';
 
 export interface EnrichBenchOptions {
   events: number;
+  /** Default: the `eventpipe dev` defaults, reported as `enrich.default`. */
+  enrichments?: string[];
   log: (line: string) => void;
 }
 
@@ -32,19 +34,20 @@ export async function benchEnrich(options: EnrichBenchOptions): Promise<Measurem
   const log = createLogger('bench', 'warn');
   const runId = `e${Date.now()}`;
   const envelopes = Array.from({ length: options.events }, () => benchEnvelope(runId));
-  options.log(`enrich: ${options.events} events through ${DEFAULT_ENRICHMENTS.join(', ')}`);
-  const enriched = eventsPerSecond(await createEnricher(DEFAULT_ENRICHMENTS, log), envelopes);
+  const names = options.enrichments ?? DEFAULT_ENRICHMENTS;
+  options.log(`enrich: ${options.events} events through ${names.join(', ')}`);
+  const enriched = eventsPerSecond(await createEnricher(names, log), envelopes);
   options.log('ceiling: JSON decoding of the same events');
   const payloads = envelopes.map((e) => JSON.stringify(e));
   const decode = eventsPerSecond((batch: string[]) => batch.map((p) => JSON.parse(p) as Envelope), payloads);
   return [
     measurement(
-      'enrich.default',
+      options.enrichments ? `enrich.${names.join('+')}` : 'enrich.default',
       enriched,
       'events/s',
       { name: 'JSON decode of the same events', value: round(decode, 1) },
       {
-        notes: `${DEFAULT_ENRICHMENTS.join(', ')}; ${options.events} events in batches of ${BATCH}, in one process`,
+        notes: `${names.join(', ')}; ${options.events} events in batches of ${BATCH}, in one process`,
       },
     ),
   ];
