@@ -2,5 +2,6 @@ export * from './envelope.js';
 export * from './segment.js';
 export * from './config/index.js';
 export * from './logger.js';
+export * from './json.js';
 export { connectNats } from './nats/connect.js';
 export { eventSubject, desiredStreamConfig, ensureStream, isNotFound } from './nats/stream.js';
