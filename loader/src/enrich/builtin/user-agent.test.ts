@@ -255,3 +255,21 @@ test('user-agent: reads context.userAgent first, then the request header; none �
   assert.equal(fromHeader?.context_user_agent_browser_name, 'Chrome');
   assert.equal(run(envelopeOf({}), { fields: {} }), undefined);
 });
+
+test('user-agent: a hostile 256 KB User-Agent is parsed in bounded time and keyed by what was parsed', async () => {
+  // `Android 1; x Build/x Build/…` makes the Android-model pattern backtrack quadratically: 48 KB of
+  // it took ≈ 300 ms before the cap, so 256 KB would take seconds. The bound leaves a wide margin for
+  // a busy machine; a capped parse takes well under a millisecond.
+  const hostile = 'Mozilla/5.0 (Linux; Android 1; ' + 'x Build/'.repeat(32 * 1024);
+  const started = performance.now();
+  const fields = parseUserAgent(hostile);
+  const elapsedMs = performance.now() - started;
+  assert.ok(elapsedMs < 150, `parsing took ${elapsedMs.toFixed(0)} ms`);
+  assert.equal(fields.context_user_agent_os_name, 'Android');
+
+  // Two hostile User-Agents that differ only past the cap are one cache entry.
+  const run = await userAgent.create({ cacheSize: 10 });
+  const first = run(envelopeOf({}, { userAgent: hostile + 'a' }), { fields: {} });
+  const second = run(envelopeOf({}, { userAgent: hostile + 'b' }), { fields: {} });
+  assert.equal(first, second);
+});

@@ -11,6 +11,14 @@ import { LruCache } from '../lru.js';
 const PREFIX = 'context_user_agent_';
 
 /**
+ * Only this much of a User-Agent is parsed (and used as the cache key). Real ones are a few hundred
+ * characters, in-app browsers under 1 KB; the collector lets far longer ones through, and some of
+ * bowser's patterns and ours backtrack quadratically on crafted input (48 KB took ≈ 300 ms), so an
+ * uncapped parse would let one request stall a loader and fill the cache with huge keys.
+ */
+export const MAX_PARSED_USER_AGENT_LENGTH = 1024;
+
+/**
  * Crawlers bowser does not name yet. A bot UA nearly always carries `SomethingBot/1.0` (or `;`, `)`,
  * `-` after it: not a space, which phone brands like CUBOT have) or a crawler/spider word; HTTP
  * libraries identify themselves by their own name at the start.
@@ -43,7 +51,8 @@ function put(fields: Record<string, unknown>, name: string, value: string | unde
 }
 
 /** The columns for one User-Agent string (pure; exported for the tests and the docs' table). */
-export function parseUserAgent(userAgent: string): Record<string, unknown> {
+export function parseUserAgent(fullUserAgent: string): Record<string, unknown> {
+  const userAgent = fullUserAgent.slice(0, MAX_PARSED_USER_AGENT_LENGTH);
   const { browser, os, platform, engine } = Bowser.parse(userAgent);
   const fields: Record<string, unknown> = {};
   put(fields, 'browser_name', browser.name);
@@ -68,7 +77,7 @@ export const userAgent: Enrichment<typeof options> = {
   create({ cacheSize }) {
     const cache = new LruCache<string, Record<string, unknown>>(cacheSize);
     return (envelope) => {
-      const ua = clientUserAgent(envelope);
+      const ua = clientUserAgent(envelope)?.slice(0, MAX_PARSED_USER_AGENT_LENGTH);
       // The runner copies returned fields into the event's own record, so sharing the cached object is safe.
       return ua === undefined ? undefined : cache.getOrCompute(ua, parseUserAgent);
     };
