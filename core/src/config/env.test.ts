@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, envName, listSettings, requireSetting, ConfigError } from './env.js';
+import { holdsSecret } from './secrets.js';
 
 test('env var names follow the schema path', () => {
   assert.equal(envName(['collector', 'maxEventBytes']), 'EVENTPIPE_COLLECTOR_MAX_EVENT_BYTES');
@@ -51,7 +52,7 @@ test('bad values stop start-up naming the variable', () => {
     [{ EVENTPIPE_COLLECTOR_PORT: '70000' }, /EVENTPIPE_COLLECTOR_PORT \(collector.port\)/],
     [{ EVENTPIPE_NATS_MANAGE_STREAM: 'maybe' }, /EVENTPIPE_NATS_MANAGE_STREAM: "maybe" is not a boolean/],
     [{ EVENTPIPE_SOURCES: 'Web:key-web-1' }, /EVENTPIPE_SOURCES \(sources.0.id\)/],
-    [{ EVENTPIPE_SOURCES: 'web' }, /EVENTPIPE_SOURCES: "web" is not "sourceId:writeKey"/],
+    [{ EVENTPIPE_SOURCES: 'web' }, /EVENTPIPE_SOURCES: entry 1 of 1 is not "sourceId:writeKey"/],
     [{ EVENTPIPE_SOURCES: '[{' }, /EVENTPIPE_SOURCES: not valid JSON/],
     [{ EVENTPIPE_SOURCES: 'web:key-shared,app:key-shared' }, /shared by sources web and app/],
     [{ EVENTPIPE_WAREHOUSE_KIND: 'bigquery' }, /EVENTPIPE_WAREHOUSE_KIND/],
@@ -62,6 +63,83 @@ test('bad values stop start-up naming the variable', () => {
       (error: Error) => error instanceof ConfigError && message.test(error.message),
     );
   }
+});
+
+const SECRET_MARKER = 'hunter2-sekrit';
+
+/** Every way a secret setting's value can be wrong, each carrying the marker. */
+function badSecretInputs(path: string): { env: Record<string, string>; overrides: object }[] {
+  if (path === 'sources') {
+    return [
+      `[{"id":"web","writeKeys":["${SECRET_MARKER}"]}`,
+      `[{"id":"web","writeKeys":["${SECRET_MARKER}"] x}]`,
+      `[${SECRET_MARKER}]`,
+      `["${SECRET_MARKER}"]`,
+      `[{"id":"web","writeKeys":"${SECRET_MARKER}"}]`,
+      `[{"id":"web","writeKeys":["${SECRET_MARKER}", 1]}]`,
+      `[{"id":"web","writeKeys":["${SECRET_MARKER}"],"otherKeys":["${SECRET_MARKER}"]}, 7]`,
+      `[{"id":"Web","writeKeys":["${SECRET_MARKER}"]}]`,
+      `[{"id":"web","writeKeys":["${SECRET_MARKER.slice(0, 7)}"]}]`,
+      `${SECRET_MARKER}`,
+      `web:${SECRET_MARKER},${SECRET_MARKER}`,
+      `Web:${SECRET_MARKER}`,
+    ].map((value) => ({ env: { EVENTPIPE_SOURCES: value }, overrides: {} }));
+  }
+  // String settings take any text from the environment; a wrongly typed override is what fails.
+  const nested = (value: unknown) =>
+    path.split('.').reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as object;
+  return [{ leaked: SECRET_MARKER }, [SECRET_MARKER], 7].map((value) => ({
+    env: {},
+    overrides: nested(value),
+  }));
+}
+
+test('secret settings are the ones marked in the schema', () => {
+  assert.deepEqual(
+    listSettings()
+      .filter((setting) => holdsSecret(setting.schema))
+      .map((setting) => setting.env),
+    [
+      'EVENTPIPE_SOURCES',
+      'EVENTPIPE_NATS_PASSWORD',
+      'EVENTPIPE_NATS_TOKEN',
+      'EVENTPIPE_S3_ACCESS_KEY_ID',
+      'EVENTPIPE_S3_SECRET_ACCESS_KEY',
+      'EVENTPIPE_WAREHOUSE_URL',
+    ],
+  );
+});
+
+test('config errors name a secret setting but never show its value', () => {
+  for (const setting of listSettings().filter((s) => holdsSecret(s.schema))) {
+    for (const { env, overrides } of badSecretInputs(setting.path)) {
+      assert.throws(
+        () => loadConfig(env, overrides),
+        (error: Error) => {
+          assert.ok(error instanceof ConfigError, error.message);
+          assert.ok(error.message.includes(setting.env), error.message);
+          assert.ok(!error.message.includes(SECRET_MARKER.slice(0, 7)), error.message);
+          return true;
+        },
+        JSON.stringify({ env, overrides }),
+      );
+    }
+  }
+});
+
+test('a redacted error still shows the parts that are not secret', () => {
+  assert.throws(
+    () => loadConfig({ EVENTPIPE_SOURCES: `[{"id":"web"}, {"id":"Web","writeKeys":["${SECRET_MARKER}"]}]` }),
+    {
+      message: /EVENTPIPE_SOURCES \(sources.0.writeKeys\)/,
+    },
+  );
+  assert.throws(() => loadConfig({ EVENTPIPE_SOURCES: `[{"id":"web","writeKeys":"${SECRET_MARKER}"}]` }), {
+    message: /got "\[redacted\]"/,
+  });
+  assert.throws(() => loadConfig({ EVENTPIPE_SOURCES: `[{"id":"web","writeKeys":["${SECRET_MARKER}"]}` }), {
+    message: /EVENTPIPE_SOURCES: not valid JSON \(at character \d+\)/,
+  });
 });
 
 test('overrides sit under env vars', () => {

@@ -6,6 +6,7 @@
 import { Kind, type TSchema, type TObject } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ConfigSchema, type Config, type Source } from './schema.js';
+import { holdsSecret, redactAt } from './secrets.js';
 
 export const ENV_PREFIX = 'EVENTPIPE';
 
@@ -31,44 +32,62 @@ export function listSettings(
   });
 }
 
-/** `web:key1,app:key2` (several keys per source allowed) or a JSON array. */
+/** How a message shows a raw value: quoted, or not at all for a setting that holds secrets. */
+function shown(raw: string, secret: boolean): string {
+  return secret ? 'the value (not shown: it holds secrets)' : `"${raw}"`;
+}
+
+/** `web:key1,app:key2` (several keys per source allowed) or a JSON array. Write keys are secret. */
 function parseSources(raw: string, variable: string): Source[] {
   const text = raw.trim();
-  if (text.startsWith('[')) return parseJson(text, variable) as Source[];
+  if (text.startsWith('[')) return parseJson(text, variable, true) as Source[];
   const byId = new Map<string, string[]>();
-  for (const pair of text.split(',').filter((p) => p.trim())) {
+  const pairs = text.split(',').filter((p) => p.trim());
+  for (const [index, pair] of pairs.entries()) {
     const at = pair.indexOf(':');
-    if (at <= 0) throw new ConfigError(`${variable}: "${pair}" is not "sourceId:writeKey"`);
+    if (at <= 0) {
+      throw new ConfigError(
+        `${variable}: entry ${index + 1} of ${pairs.length} is not "sourceId:writeKey" (not shown: it may be a write key)`,
+      );
+    }
     const id = pair.slice(0, at).trim();
     byId.set(id, [...(byId.get(id) ?? []), pair.slice(at + 1).trim()]);
   }
   return [...byId].map(([id, writeKeys]) => ({ id, writeKeys }));
 }
 
-function parseJson(text: string, variable: string): unknown {
+/**
+ * JSON.parse's message quotes the text around the fault, so for a setting that holds secrets only
+ * the position is kept.
+ */
+function parseJson(text: string, variable: string, secret: boolean): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${variable}: not valid JSON (${(error as Error).message})`);
+    const message = (error as Error).message;
+    const position = /at position (\d+)/.exec(message)?.[1];
+    const detail = !secret ? ` (${message})` : position !== undefined ? ` (at character ${position})` : '';
+    throw new ConfigError(`${variable}: not valid JSON${detail}`);
   }
 }
 
 function parseValue(raw: string, schema: TSchema, variable: string): unknown {
   const kind = schema[Kind];
+  const secret = holdsSecret(schema);
   if (kind === 'Integer' || kind === 'Number') {
     const n = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(n))
-      throw new ConfigError(`${variable}: "${raw}" is not a number`);
+      throw new ConfigError(`${variable}: ${shown(raw, secret)} is not a number`);
     return n;
   }
   if (kind === 'Boolean') {
     if (/^(1|true|yes|on)$/i.test(raw)) return true;
     if (/^(0|false|no|off)$/i.test(raw)) return false;
-    throw new ConfigError(`${variable}: "${raw}" is not a boolean (true/false)`);
+    throw new ConfigError(`${variable}: ${shown(raw, secret)} is not a boolean (true/false)`);
   }
   if (kind === 'Array') {
     const text = raw.trim();
-    if (text.startsWith('[')) return parseJson(text, variable);
+    if (text.startsWith('[')) return parseJson(text, variable, secret);
     return text === '' ? [] : text.split(',').map((s) => s.trim());
   }
   return raw;
@@ -104,9 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: obje
     const first = errors[0]!;
     const path = first.path.split('/').filter(Boolean);
     const variable = path[0] === 'sources' ? envName(['sources']) : envName(path);
-    throw new ConfigError(
-      `${variable} (${path.join('.')}): ${first.message}, got ${JSON.stringify(first.value)}`,
-    );
+    const value = redactAt(ConfigSchema, path, first.value);
+    throw new ConfigError(`${variable} (${path.join('.')}): ${first.message}, got ${JSON.stringify(value)}`);
   }
   assertUniqueWriteKeys(config.sources);
   return config;

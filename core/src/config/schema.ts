@@ -5,13 +5,19 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 
+/**
+ * `secret: true` marks a setting whose value must never appear in a message or a log line (write
+ * keys, passwords, tokens, keys, URLs that carry a password): config errors name it but redact it.
+ */
+export const SECRET = { secret: true } as const;
+
 const port = (defaultPort: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort });
 /** Source ids become NATS subject tokens, S3 key prefixes and warehouse schema names. */
 export const SOURCE_ID_PATTERN = '^[a-z][a-z0-9_]{0,62}$';
 
 export const SourceSchema = Type.Object({
   id: Type.String({ pattern: SOURCE_ID_PATTERN, description: 'source id: lower case, digits, _' }),
-  writeKeys: Type.Array(Type.String({ minLength: 8 }), { minItems: 1 }),
+  writeKeys: Type.Array(Type.String({ minLength: 8 }), { minItems: 1, ...SECRET }),
 });
 export type Source = Static<typeof SourceSchema>;
 
@@ -28,8 +34,8 @@ export const ConfigSchema = Type.Object({
     {
       url: Type.String({ default: 'nats://127.0.0.1:4222', description: 'comma-separated server URLs' }),
       user: Type.Optional(Type.String()),
-      password: Type.Optional(Type.String()),
-      token: Type.Optional(Type.String()),
+      password: Type.Optional(Type.String(SECRET)),
+      token: Type.Optional(Type.String(SECRET)),
       stream: Type.String({ default: 'EVENTS', pattern: '^[A-Za-z0-9_-]+$' }),
       subjectPrefix: Type.String({ default: 'events', pattern: '^[a-z0-9_-]+$' }),
       /** Create or update the stream at start-up; the operator owns it on Kubernetes. */
@@ -100,15 +106,15 @@ export const ConfigSchema = Type.Object({
       region: Type.String({ default: 'us-east-1' }),
       endpoint: Type.Optional(Type.String({ description: 'S3-compatible endpoint URL (MinIO, s3rver)' })),
       forcePathStyle: Type.Boolean({ default: false }),
-      accessKeyId: Type.Optional(Type.String()),
-      secretAccessKey: Type.Optional(Type.String()),
+      accessKeyId: Type.Optional(Type.String(SECRET)),
+      secretAccessKey: Type.Optional(Type.String(SECRET)),
     },
     { default: {} },
   ),
   warehouse: Type.Object(
     {
       kind: Type.Union([Type.Literal('postgres'), Type.Literal('redshift')], { default: 'postgres' }),
-      url: Type.Optional(Type.String({ description: 'postgres://user:pass@host:port/db' })),
+      url: Type.Optional(Type.String({ description: 'postgres://user:pass@host:port/db', ...SECRET })),
       /** Redshift COPY credentials: an IAM role ARN, or access keys. */
       iamRole: Type.Optional(Type.String()),
       /** Schema holding loads, migrations and dead letters. */
