@@ -3,6 +3,8 @@
  */
 import { commands } from './commands/index.js';
 
+const FAILED_EXIT_GRACE_MS = 2_000;
+
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 8);
   return [
@@ -44,5 +46,8 @@ main(process.argv.slice(2)).then(
     const e = error as Error;
     console.error(`eventpipe: ${e.name === 'ConfigError' ? e.message : (e.stack ?? String(e))}`);
     process.exitCode = 1;
+    // A failed command has stopped what it started; should anything still hold the event loop
+    // open, the process must end anyway, and soon, rather than hang with an error on the screen.
+    setTimeout(() => process.exit(1), FAILED_EXIT_GRACE_MS).unref();
   },
 );

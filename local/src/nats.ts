@@ -2,12 +2,13 @@
  * A real `nats-server -js` on a loopback port with its own store dir: a temp dir for a test suite, or
  * a kept dir for `eventpipe dev`. `stop()` then `start()` again keeps the port and the stored stream.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { ensureDebianPackage } from './binaries.js';
+import { killGroup, spawnSupervised } from './supervised.js';
 
 export interface NatsServer {
   url: string;
@@ -37,7 +38,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function waitForReady(child: ChildProcess, what: string, timeoutMs = 10_000): Promise<void> {
+function waitForReady(child: ChildProcess, what: string, timeoutMs = 30_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(
@@ -48,6 +49,9 @@ function waitForReady(child: ChildProcess, what: string, timeoutMs = 10_000): Pr
       output += chunk.toString();
       if (output.includes('Server is ready')) {
         clearTimeout(timer);
+        // From now on its output is read and dropped: unread, a full pipe would block the server.
+        child.stderr?.off('data', onData).resume();
+        child.stdout?.off('data', onData).resume();
         resolve();
       }
     };
@@ -65,6 +69,8 @@ export interface NatsOptions {
   storeDir?: string;
   /** Default: a free loopback port. */
   port?: number;
+  /** Called when the server exits on its own while running (not through stop()). */
+  onUnexpectedExit?: (error: Error) => void;
 }
 
 export async function startNats(options: NatsOptions = {}): Promise<NatsServer> {
@@ -75,18 +81,37 @@ export async function startNats(options: NatsOptions = {}): Promise<NatsServer> 
   let child: ChildProcess | undefined;
 
   const start = async () => {
-    child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const started = spawnSupervised(
+      {
+        command: binary,
+        args: ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir],
+        stopSignal: 'SIGTERM',
+        killAfterMs: 10_000,
+      },
+      { stdout: 'pipe', stderr: 'pipe' },
+    );
+    child = started;
+    try {
+      await waitForReady(started, `nats-server on port ${port}`);
+    } catch (error) {
+      child = undefined;
+      await killGroup(started);
+      throw error;
+    }
+    started.once('exit', (code, signal) => {
+      if (child !== started) return; // stopped on purpose
+      child = undefined;
+      options.onUnexpectedExit?.(new Error(`nats-server on port ${port} exited (${signal ?? code})`));
     });
-    await waitForReady(child, `nats-server on port ${port}`);
   };
 
   const stop = async ({ kill = false } = {}) => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null) return;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill(kill ? 'SIGKILL' : 'SIGTERM');
+    if (kill) await killGroup(running);
+    else running.kill('SIGTERM');
     await exited;
   };
 

@@ -12,7 +12,7 @@
  * socket dir so it never collides with a system cluster, and `fsync` left on: the exactly-once tests
  * kill servers with SIGKILL and must not lose committed rows.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import {
   chownSync,
   closeSync,
@@ -29,6 +29,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureDebianPackage } from './binaries.js';
 import { freePort } from './nats.js';
+import { killGroup, spawnSupervised } from './supervised.js';
 
 export interface PostgresServer {
   /** `postgres://postgres@127.0.0.1:<port>/postgres` */
@@ -48,6 +49,8 @@ export interface PostgresOptions {
   dataDir?: string;
   /** Default: a free loopback port. */
   port?: number;
+  /** Called when the server exits on its own while running (not through stop()). */
+  onUnexpectedExit?: (error: Error) => void;
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -190,12 +193,18 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     const log = openSync(join(dataDir, LOG_FILE), 'a');
     const args = ['-D', dataDir, '-p', String(port), '-k', socketDir];
     const settings = ['listen_addresses=127.0.0.1', 'fsync=on', 'max_connections=200'];
-    const started = spawn(join(binDir, 'postgres'), [...args, ...settings.flatMap((s) => ['-c', s])], {
-      // Its own process group, so that a kill reaches the postmaster and every backend it forked.
-      detached: true,
-      stdio: ['ignore', log, log],
-      ...(user ?? {}),
-    });
+    // Under its supervisor, which leads the process group of the postmaster and every backend it
+    // forks (so a kill reaches them all) and stops it (fast shutdown) if this process dies.
+    const started = spawnSupervised(
+      {
+        command: join(binDir, 'postgres'),
+        args: [...args, ...settings.flatMap((s) => ['-c', s])],
+        ...(user ?? {}),
+        stopSignal: 'SIGINT',
+        killAfterMs: STOP_TIMEOUT_MS,
+      },
+      { stdout: log, stderr: log },
+    );
     closeSync(log);
     child = started;
     const exited = new Promise<void>((resolveExit) => started.once('exit', () => resolveExit()));
@@ -213,6 +222,13 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       }
       await Promise.race([sleep(50), exited]);
     }
+    started.once('exit', (code, signal) => {
+      if (child !== started) return; // stopped on purpose
+      child = undefined;
+      options.onUnexpectedExit?.(
+        new Error(`PostgreSQL on port ${port} exited (${signal ?? code}):\n${logTail(dataDir)}`),
+      );
+    });
   };
 
   const stop = async ({ kill = false } = {}) => {
@@ -223,7 +239,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       const exited = new Promise((resolveExit) => running.once('exit', resolveExit));
       const timers: NodeJS.Timeout[] = [];
       if (kill) {
-        process.kill(-pid, 'SIGKILL');
+        await killGroup(running);
       } else {
         // SIGTERM ("smart" shutdown) first lets clients that are closing anyway leave cleanly, instead
         // of receiving "terminating connection" errors; then SIGINT ("fast": disconnects clients,
@@ -234,7 +250,6 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       }
       await exited;
       timers.forEach(clearTimeout);
-      if (kill) await waitForGroupExit(pid);
     }
     if (socketDir) rmSync(socketDir, { recursive: true, force: true });
     socketDir = undefined;
@@ -252,17 +267,4 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       if (temp) rmSync(dirname(dataDir), { recursive: true, force: true });
     },
   };
-}
-
-/** Backends of a killed postmaster hold its shared memory until they are gone; a restart must wait. */
-async function waitForGroupExit(pgid: number): Promise<void> {
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(-pgid, 0);
-    } catch {
-      return;
-    }
-    await sleep(20);
-  }
 }

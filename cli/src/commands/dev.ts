@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@eventpipe/core';
 import type { Command } from '../command.js';
@@ -17,6 +18,8 @@ Options:
                    warehouseSchema, s3Url, bucket) and nothing else on stdout
 
 Logs (JSON) go to stderr; EVENTPIPE_LOG_LEVEL and the other EVENTPIPE_* tuning variables apply.`;
+
+const STOP_AFTER_FAILURE_MS = 5_000;
 
 export const devCommand: Command = {
   name: 'dev',
@@ -47,8 +50,14 @@ export const devCommand: Command = {
     log.info({ readyMs }, 'eventpipe dev ready');
     console.log(values.json ? devJsonLine(dev.info) : devBanner(dev.info, readyMs, values['data-dir']));
 
-    const received = await signal;
-    log.info({ signal: received }, 'stopping eventpipe dev');
+    const outcome = await Promise.race([signal, dev.failed]);
+    if (outcome instanceof Error) {
+      // One server is gone, so stopping the rest may wait forever (draining a dead NATS): it gets a
+      // bound, and whatever is still running then is stopped by its supervisor once this process ends.
+      await Promise.race([dev.stop(), sleep(STOP_AFTER_FAILURE_MS)]);
+      throw outcome;
+    }
+    log.info({ signal: outcome }, 'stopping eventpipe dev');
     await dev.stop();
     log.info('eventpipe dev stopped');
     return 0;

@@ -31,6 +31,8 @@ export interface DevOptions {
 export interface DevEnvironment {
   info: DevInfo;
   config: Config;
+  /** Resolves when one of the servers exits on its own: dev must then stop and exit non-zero. */
+  failed: Promise<Error>;
   /** Stops the collector, drains the loader, then stops the servers and frees the data dir. */
   stop(): Promise<void>;
 }
@@ -44,6 +46,25 @@ async function unwind(steps: (() => Promise<void> | void)[], log: Logger): Promi
       log.error({ err: error }, 'eventpipe dev: a component did not stop cleanly');
     }
   }
+}
+
+/**
+ * Awaits every start, registers the stop of each one that succeeded, then throws the first failure:
+ * unlike Promise.all, no server that was still starting when another failed is left running.
+ */
+async function startAll<T extends readonly Promise<{ stop(): Promise<void> }>[]>(
+  starts: T,
+  cleanups: (() => Promise<void> | void)[],
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(starts);
+  for (const result of results) {
+    if (result.status === 'fulfilled') cleanups.push(() => result.value.stop());
+  }
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
 }
 
 export async function startDev(options: DevOptions): Promise<DevEnvironment> {
@@ -64,15 +85,20 @@ export async function startDev(options: DevOptions): Promise<DevEnvironment> {
       loader: { healthHost: '127.0.0.1', healthPort: 0, enrichments: [...DEFAULT_ENRICHMENTS] },
     });
 
-    const [nats, postgres, s3] = await Promise.all([
-      startNats({ storeDir: join(dataDir, 'nats'), port: ports.nats }),
-      startPostgres({ dataDir: postgresDir, port: ports.postgres }),
-      startS3({ dataDir: join(dataDir, 's3'), port: ports.s3, bucket: base.s3.bucket }),
-    ]);
-    cleanups.push(
-      () => nats.stop(),
-      () => postgres.stop(),
-      () => s3.stop(),
+    let reportFailure: (error: Error) => void = () => {};
+    const failed = new Promise<Error>((resolveFailure) => (reportFailure = resolveFailure));
+    const onUnexpectedExit = (error: Error) => {
+      log.error({ err: error }, 'eventpipe dev: a server exited; stopping everything');
+      reportFailure(error);
+    };
+    // Every server that did start is stopped again when another one fails to.
+    const [nats, postgres, s3] = await startAll(
+      [
+        startNats({ storeDir: join(dataDir, 'nats'), port: ports.nats, onUnexpectedExit }),
+        startPostgres({ dataDir: postgresDir, port: ports.postgres, onUnexpectedExit }),
+        startS3({ dataDir: join(dataDir, 's3'), port: ports.s3, bucket: base.s3.bucket }),
+      ] as const,
+      cleanups,
     );
 
     // The servers are this process's own: their addresses override whatever the environment says.
@@ -98,6 +124,7 @@ export async function startDev(options: DevOptions): Promise<DevEnvironment> {
     writeDevState(dataDir, { ...state, ports, collectorUrl: collector.url });
     return {
       config,
+      failed,
       info: {
         collectorUrl: collector.url,
         writeKey: state.writeKey,

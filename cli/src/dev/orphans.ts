@@ -1,8 +1,9 @@
 /**
- * PostgreSQL runs in its own process group (so that its backends can be killed together), which
- * means a kill -9 of `eventpipe dev`'s process group leaves the postmaster running, orphaned, on the
- * data dir. Holding the dev lock proves no live `eventpipe dev` owns it, so the orphan is stopped
- * (fast shutdown, which keeps every committed row) before a new server starts there.
+ * PostgreSQL runs under a supervisor that stops it when `eventpipe dev` is gone, however dev ended;
+ * only a kill of that supervisor too (e.g. kill -9 of every process on the machine) leaves the
+ * postmaster running, orphaned, on the data dir. Holding the dev lock proves no live `eventpipe dev`
+ * owns it, so such an orphan is stopped (fast shutdown, which keeps every committed row) before a
+ * new server starts there.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -13,7 +13,7 @@ import { startDev, tempDataDir, waitForQuery, type DevInfo, type DevProcess } fr
 const dataDir = tempDataDir('dev');
 let running: DevProcess | undefined;
 after(async () => {
-  // SIGTERM, not kill -9: PostgreSQL runs in its own process group and must be stopped by dev.
+  // SIGTERM first, so dev stops its servers in order (after a kill -9 their supervisors would).
   await running?.stop().catch(() => running?.killGroup());
   rmSync(dataDir, { recursive: true, force: true });
 });

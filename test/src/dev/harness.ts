@@ -3,7 +3,7 @@
  * in its own process group (so a test can kill -9 the whole group), `--json` for the ready line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -138,5 +138,34 @@ export async function query<T extends pg.QueryResultRow>(url: string, sql: strin
     return (await client.query<T>(sql)).rows;
   } finally {
     await client.end();
+  }
+}
+
+/** Live (not zombie) processes whose command line mentions `text`, e.g. a data dir: pid → command line. */
+export function processesMentioning(text: string): Map<number, string> {
+  const found = new Map<number, string>();
+  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (cmdline.includes(text) && Number(name) !== process.pid) found.set(Number(name), cmdline);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
+
+/** Waits until no live process mentions `text`; fails naming the survivors after `timeoutMs`. */
+export async function waitForNoProcess(text: string, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  while (true) {
+    const left = processesMentioning(text);
+    if (left.size === 0) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`still running after ${timeoutMs} ms:\n${[...left.values()].join('\n')}`);
+    }
+    await sleep(100);
   }
 }
