@@ -18,14 +18,17 @@ import {
   closeSync,
   existsSync,
   mkdirSync,
+  lstatSync,
   mkdtempSync,
   openSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
   rmSync,
+  symlinkSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureDebianPackage } from './binaries.js';
 import { freePort } from './nats.js';
@@ -35,6 +38,7 @@ export interface PostgresServer {
   /** `postgres://postgres@127.0.0.1:<port>/postgres` */
   url: string;
   port: number;
+  /** The cluster's directory: the one asked for, or the target of the link made there (see clusterDir). */
   dataDir: string;
   /** Stops the server (fast shutdown, or SIGKILL of every server process with `{ kill: true }`); the data dir is kept. */
   stop(options?: { kill?: boolean }): Promise<void>;
@@ -147,7 +151,6 @@ function initCluster(binDir: string, dataDir: string, user: ReturnType<typeof se
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (user) chownSync(dataDir, user.uid, user.gid);
   if (existsSync(join(dataDir, 'PG_VERSION'))) return;
-  if (user) assertReachableBy(dataDir, user);
   runAs(user, join(binDir, 'initdb'), [
     '-D',
     dataDir,
@@ -161,24 +164,55 @@ function initCluster(binDir: string, dataDir: string, user: ReturnType<typeof se
   ]);
 }
 
-/** The `postgres` user must be able to walk down to the data dir (e.g. not under root's 0700 home). */
-function assertReachableBy(dataDir: string, user: { uid: number; gid: number }): void {
+/** Can `user` walk down to `dir` (every parent directory searchable by it)? */
+function reachableBy(dir: string, user: { uid: number; gid: number }): boolean {
   try {
-    execFileSync('test', ['-x', dirname(resolve(dataDir))], { ...user });
+    execFileSync('test', ['-x', dir], { ...user });
+    return true;
   } catch {
+    return false;
+  }
+}
+
+/**
+ * Where root keeps a cluster that the `postgres` user could not reach at the requested place: root
+ * in a container runs from `/root` (0700) or a `mktemp -d` dir (0700), and PostgreSQL refuses to run
+ * as root. Granting the `postgres` user a way through those private dirs would change permissions
+ * that are not ours; a cluster here, linked from the data dir, changes nothing.
+ */
+export const SHARED_CLUSTERS_DIR = '/var/lib/eventpipe/postgres';
+
+/**
+ * The directory PostgreSQL is given for the cluster requested at `dataDir`: `dataDir` itself when
+ * the server's user can reach it; otherwise (as root only) a directory under SHARED_CLUSTERS_DIR, with
+ * `dataDir` made a symbolic link to it, so the data stays clearly linked from the data dir and later
+ * starts follow the link. A link whose target was removed gets a fresh cluster at the same target.
+ */
+function clusterDir(dataDir: string, user: ReturnType<typeof serverUser>): string {
+  if (!user) return dataDir;
+  if (lstatSync(dataDir, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    return resolve(dirname(dataDir), readlinkSync(dataDir));
+  }
+  if (reachableBy(dirname(dataDir), user)) return dataDir;
+  if (existsSync(dataDir)) {
     throw new Error(
-      `the postgres user cannot reach ${dataDir}: choose a data dir outside a private home directory ` +
-        `(every parent directory needs o+x), e.g. under /tmp or /var/lib`,
+      `the postgres user cannot reach ${dataDir} (a parent directory is private): ` +
+        `give it o+x, or move the cluster elsewhere and leave a symbolic link to it at ${dataDir}`,
     );
   }
+  mkdirSync(SHARED_CLUSTERS_DIR, { recursive: true, mode: 0o755 });
+  const linked = mkdtempSync(join(SHARED_CLUSTERS_DIR, `${basename(dirname(dataDir))}-`));
+  symlinkSync(linked, dataDir);
+  return linked;
 }
 
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const binDir = postgresBinDir();
   const user = serverUser();
   const temp = options.dataDir === undefined;
-  const dataDir = resolve(options.dataDir ?? join(mkdtempSync(join(tmpdir(), 'eventpipe-pg-')), 'data'));
-  if (temp && user) chownSync(dirname(dataDir), user.uid, user.gid);
+  const requested = resolve(options.dataDir ?? join(mkdtempSync(join(tmpdir(), 'eventpipe-pg-')), 'data'));
+  if (temp && user) chownSync(dirname(requested), user.uid, user.gid);
+  const dataDir = clusterDir(requested, user);
   initCluster(binDir, dataDir, user, temp);
   const port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
@@ -264,7 +298,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     stop,
     dispose: async () => {
       await stop();
-      if (temp) rmSync(dirname(dataDir), { recursive: true, force: true });
+      if (temp) rmSync(dirname(requested), { recursive: true, force: true });
     },
   };
 }

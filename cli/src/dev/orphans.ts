@@ -5,7 +5,7 @@
  * owns it, so such an orphan is stopped (fast shutdown, which keeps every committed row) before a
  * new server starts there.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@eventpipe/core';
@@ -16,15 +16,18 @@ const SHUTDOWN_TIMEOUT_MS = 20_000;
 /** The pid of a postgres server running on `dataDir`, from its `postmaster.pid` and /proc. */
 export function runningPostmaster(dataDir: string): number | undefined {
   let pid: number;
+  let clusterDirs: string[];
   try {
     pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // The server was given the cluster's real path (the data dir may link to it, see startPostgres).
+    clusterDirs = [dataDir, realpathSync(dataDir)];
   } catch {
     return undefined;
   }
   if (!isAlive(pid)) return undefined;
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes('postgres') && cmdline.includes(dataDir) ? pid : undefined;
+    return cmdline.includes('postgres') && clusterDirs.some((dir) => cmdline.includes(dir)) ? pid : undefined;
   } catch {
     return undefined;
   }

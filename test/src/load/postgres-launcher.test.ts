@@ -4,7 +4,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, chmodSync } from 'node:fs';
+import {
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+  readFileSync,
+  chmodSync,
+  lstatSync,
+  realpathSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -61,3 +69,35 @@ test('a kept data dir is reused, with a stale postmaster.pid from a killed serve
     rmSync(parent, { recursive: true, force: true });
   }
 });
+
+test(
+  'as root, a cluster under a private (0700) dir is kept in a reachable dir and linked from there',
+  {
+    skip: process.getuid?.() !== 0 && 'PostgreSQL runs as another user only when started by root',
+  },
+  async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'eventpipe-pg-private-')); // 0700, as `mktemp -d` makes it
+    const dataDir = join(parent, 'postgres');
+    let linked: string | undefined;
+    try {
+      const first = await startPostgres({ dataDir });
+      linked = realpathSync(dataDir);
+      assert.ok(lstatSync(dataDir).isSymbolicLink(), 'the data dir links to the cluster');
+      assert.equal(first.dataDir, linked);
+      await query(first.url, 'CREATE TABLE kept (x int)');
+      await query(first.url, 'INSERT INTO kept VALUES (9)');
+      await first.stop();
+
+      const second = await startPostgres({ dataDir, port: first.port });
+      try {
+        assert.equal(realpathSync(dataDir), linked, 'a restart follows the link');
+        assert.deepEqual(await query(second.url, 'SELECT x FROM kept'), [{ x: 9 }]);
+      } finally {
+        await second.dispose();
+      }
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+      if (linked) rmSync(linked, { recursive: true, force: true });
+    }
+  },
+);
