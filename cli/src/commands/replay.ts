@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
-import { createLogger, loadConfig } from '@eventpipe/core';
+import { ConfigError, createLogger, loadConfig, type Config } from '@eventpipe/core';
 import type { LoadMode } from '@eventpipe/loader';
 import type { Command } from '../command.js';
 import { startProgress, type Progress } from '../send/progress.js';
+import { eventpipeVariablesSet, findRunningDev } from '../dev/running.js';
 
 const usage = `Usage: eventpipe replay --source S --from YYYY-MM-DD --to YYYY-MM-DD [--replace] [--tables t1,t2] [--dry-run]
 
@@ -22,9 +23,44 @@ Options:
   --replace         overwrite rows already in the warehouse (default: insert missing rows only)
   --tables t1,t2    only these warehouse tables (e.g. tracks,order_completed)
   --dry-run         load nothing; print the rows per table a load would merge
+  --data-dir DIR    data dir of a running "eventpipe dev" to take the settings from (default ./.eventpipe)
 
-Settings come from the loader's variables: EVENTPIPE_S3_* (bucket, endpoint, credentials),
-EVENTPIPE_WAREHOUSE_URL, EVENTPIPE_LOADER_ENRICHMENTS, EVENTPIPE_LOADER_BATCH_MAX_EVENTS.`;
+Settings: those of the running "eventpipe dev" of --data-dir (its S3 archive, warehouse and
+enrichments), under the loader's variables, which take precedence when set: EVENTPIPE_S3_* (bucket,
+endpoint, credentials), EVENTPIPE_WAREHOUSE_URL, EVENTPIPE_LOADER_ENRICHMENTS,
+EVENTPIPE_LOADER_BATCH_MAX_EVENTS. The command says which it used.`;
+
+/** A URL for people to read: the password, if any, left out. */
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+/** The settings a replay runs with: the running dev's, under the EVENTPIPE_* variables set here. */
+function replaySettings(dataDir: string): { config: Config; from: string } {
+  const dev = findRunningDev(dataDir);
+  const config = loadConfig(process.env, dev.found ? dev.state.settings : {});
+  const variables = eventpipeVariablesSet(process.env);
+  const fromVariables = variables.length > 0 ? `EVENTPIPE_* variables (${variables.join(', ')})` : '';
+  if (!config.warehouse.url) {
+    const why = dev.found
+      ? 'EVENTPIPE_WAREHOUSE_URL is set but empty'
+      : `there is no running "eventpipe dev" to take it from (${dev.reason})`;
+    throw new ConfigError(
+      `EVENTPIPE_WAREHOUSE_URL is required, and ${why}: start "eventpipe dev", pass the --data-dir of a ` +
+        `running one, or set EVENTPIPE_WAREHOUSE_URL and EVENTPIPE_S3_* for your own servers`,
+    );
+  }
+  const from = dev.found
+    ? `the running "eventpipe dev" of ${dataDir} (pid ${dev.pid})${fromVariables ? `, under ${fromVariables}` : ''}`
+    : `${fromVariables || 'defaults'} (${dev.reason})`;
+  return { config, from };
+}
 
 /** What each mode does to rows already loaded, as the progress and summary say it. */
 const MODE_TEXT: Record<LoadMode, string> = {
@@ -46,12 +82,13 @@ export const replayCommand: Command = {
         tables: { type: 'string' },
         replace: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
+        'data-dir': { type: 'string', default: './.eventpipe' },
       },
     });
     for (const name of ['source', 'from', 'to'] as const) {
       if (!values[name]) throw new Error(`--${name} is required\n\n${usage}`);
     }
-    const config = loadConfig();
+    const { config, from } = replaySettings(values['data-dir']);
     const mode: LoadMode = values.replace ? 'replace' : 'append';
     const dryRun = values['dry-run'];
     // Logs and progress go to stderr: stdout holds the result (the summary, the dry run's table).
@@ -61,6 +98,10 @@ export const replayCommand: Command = {
       .map((t) => t.trim())
       .filter(Boolean);
     const names = config.loader.enrichments.map((spec) => (typeof spec === 'string' ? spec : spec.name));
+    const archive = `${config.s3.endpoint ?? 'AWS S3'} bucket ${config.s3.bucket}${config.s3.prefix ? ` prefix ${config.s3.prefix}` : ''}`;
+    console.error(
+      `settings from ${from}: archive ${archive}, warehouse ${withoutPassword(config.warehouse.url!)}`,
+    );
     console.error(
       `replay of source ${values.source} from ${values.from} to ${values.to}${dryRun ? ' (dry run)' : ''}` +
         ` — ${MODE_TEXT[mode]}; enrichments: ${names.length > 0 ? names.join(', ') : 'none'}`,

@@ -3,7 +3,7 @@ import type { Command } from '../command.js';
 import { demoEvents } from '../send/demo-events.js';
 import { sendEvents, type SendSummary } from '../send/sender.js';
 import { startProgress } from '../send/progress.js';
-import { readDevState } from '../dev/state.js';
+import { findRunningDev } from '../dev/running.js';
 
 const usage = `Usage: eventpipe send --demo [options]
 
@@ -61,12 +61,18 @@ export const sendCommand: Command = {
       },
     });
     if (!values.demo) throw new Error(`eventpipe send needs --demo\n\n${usage}`);
-    const dev = readDevState(values['data-dir']);
-    const url = values.url ?? dev?.collectorUrl ?? 'http://127.0.0.1:8080';
-    const writeKey = values['write-key'] ?? dev?.writeKey;
+    const dev = findRunningDev(values['data-dir']);
+    const url = values.url ?? (dev.found ? dev.state.collectorUrl : undefined) ?? 'http://127.0.0.1:8080';
+    const writeKey = values['write-key'] ?? (dev.found ? dev.state.writeKey : undefined);
     if (!writeKey) {
-      throw new Error(`--write-key is required (no "eventpipe dev" state in ${values['data-dir']})`);
+      throw new Error(`--write-key is required (${dev.found ? 'none in state.json' : dev.reason})`);
     }
+    const from =
+      values.url !== undefined && values['write-key'] !== undefined
+        ? '--url and --write-key'
+        : dev.found
+          ? `the running "eventpipe dev" of ${dev.dataDir} (pid ${dev.pid})`
+          : `--write-key and the default URL (${dev.reason})`;
     const count = positiveInt(values.count, 'count', 1000);
     const rate = positiveInt(values.rate, 'rate', 200, true);
     // Small batches at low rates keep the traffic smooth (about five requests a second).
@@ -77,7 +83,7 @@ export const sendCommand: Command = {
     const seed = positiveInt(values.seed, 'seed', Math.floor(Math.random() * 2 ** 31), true);
     const generator = demoEvents({ seed, start: new Date() });
 
-    console.error(`sending ${count} demo events to ${url} (seed ${seed})`);
+    console.error(`sending ${count} demo events to ${url} (seed ${seed}), collector and key from ${from}`);
     const progress = startProgress({ label: 'send', unit: 'events', total: count });
     const summary = await sendEvents({
       url,

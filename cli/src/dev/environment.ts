@@ -18,6 +18,7 @@ import { stopOrphanPostgres } from './orphans.js';
 import { choosePorts } from './ports.js';
 import { newDevState, readDevState, writeDevState } from './state.js';
 import type { DevInfo } from './banner.js';
+import type { DevSettings } from './running.js';
 
 export interface DevOptions {
   dataDir: string;
@@ -102,18 +103,20 @@ export async function startDev(options: DevOptions): Promise<DevEnvironment> {
     );
 
     // The servers are this process's own: their addresses override whatever the environment says.
+    // Written to state.json too, for the commands run beside dev (replay, send).
+    const settings: DevSettings = {
+      nats: { url: nats.url },
+      s3: { endpoint: s3.url, forcePathStyle: true, bucket: base.s3.bucket, ...S3RVER_CREDENTIALS },
+      warehouse: { kind: 'postgres', url: postgres.url },
+      loader: { enrichments: base.loader.enrichments },
+    };
     const config: Config = {
       ...base,
       sources: [{ id: state.sourceId, writeKeys: [state.writeKey] }],
-      nats: { ...base.nats, url: nats.url },
+      nats: { ...base.nats, ...settings.nats },
       collector: { ...base.collector, host: '127.0.0.1', port: options.port },
-      s3: {
-        ...base.s3,
-        endpoint: s3.url,
-        forcePathStyle: true,
-        ...S3RVER_CREDENTIALS,
-      },
-      warehouse: { ...base.warehouse, kind: 'postgres', url: postgres.url },
+      s3: { ...base.s3, ...settings.s3 },
+      warehouse: { ...base.warehouse, ...settings.warehouse },
     };
 
     const loader = await startLoader(config, options.logger('loader'));
@@ -121,7 +124,7 @@ export async function startDev(options: DevOptions): Promise<DevEnvironment> {
     const collector = await startCollector(config, options.logger('collector'));
     cleanups.push(() => collector.close());
 
-    writeDevState(dataDir, { ...state, ports, collectorUrl: collector.url });
+    writeDevState(dataDir, { ...state, ports, collectorUrl: collector.url, settings });
     return {
       config,
       failed,

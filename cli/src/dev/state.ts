@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DevSettings } from './running.js';
 
 export const DEMO_SOURCE_ID = 'demo';
 
@@ -22,6 +23,8 @@ export interface DevState {
   ports?: DevPorts;
   /** The collector URL of the last start, read by `eventpipe send` to find it. */
   collectorUrl?: string;
+  /** The servers and enrichments of the last start, read by `eventpipe replay` (see running.ts). */
+  settings?: DevSettings;
 }
 
 export const statePath = (dataDir: string) => join(dataDir, 'state.json');
