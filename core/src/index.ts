@@ -5,3 +5,4 @@ export * from './logger.js';
 export * from './json.js';
 export { connectNats } from './nats/connect.js';
 export { eventSubject, desiredStreamConfig, ensureStream, isNotFound } from './nats/stream.js';
+export * from './pipeline/index.js';
