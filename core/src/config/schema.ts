@@ -122,6 +122,22 @@ export const ConfigSchema = Type.Object({
     },
     { default: {} },
   ),
+  /** `eventpipe operator`; its Lease lives in POD_NAMESPACE (the Kubernetes convention). */
+  operator: Type.Object(
+    {
+      watchNamespaces: Type.Array(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }), {
+        default: [],
+        description: 'namespaces whose EventPipelines are reconciled; empty = all namespaces',
+      }),
+      leaderElection: Type.Boolean({ default: true, description: 'hold a Lease so one replica reconciles' }),
+      leaseName: Type.String({ default: 'eventpipe-operator', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }),
+      image: Type.Optional(
+        Type.String({ minLength: 1, description: 'the image pipelines run unless their spec names one' }),
+      ),
+      healthPort: port(8082),
+    },
+    { default: {} },
+  ),
 });
 
 export type Config = Static<typeof ConfigSchema>;
