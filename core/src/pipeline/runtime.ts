@@ -19,6 +19,9 @@ export const SECRET_SETTINGS: readonly string[] = [
   'warehouse.url',
 ];
 
+/** The config sections collectors and loaders read (the operator's own settings are not theirs). */
+const POD_SECTIONS = ['logLevel', 'nats', 'collector', 'loader', 's3', 'warehouse'];
+
 /** Ports the pods listen on; the operator's Services and probes use the same numbers. */
 export const COLLECTOR_PORT = 8080;
 export const LOADER_HEALTH_PORT = 8081;
@@ -119,6 +122,7 @@ export function configEnvironment(config: Config): Record<string, string> {
   const env: Record<string, string> = {};
   for (const setting of listSettings()) {
     if (SECRET_SETTINGS.includes(setting.path)) continue;
+    if (!POD_SECTIONS.includes(setting.path.split('.')[0]!)) continue;
     const value = setting.path
       .split('.')
       .reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], config);

@@ -246,7 +246,11 @@ export const EventPipelineSpecSchema = Type.Object({
   ),
   logLevel: config.logLevel,
   nats: NatsSpecSchema,
-  sources: Type.Array(SourceSpecSchema, { minItems: 1 }),
+  sources: Type.Array(SourceSpecSchema, {
+    minItems: 1,
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['name'],
+  }),
   collector: CollectorSpecSchema,
   loader: LoaderSpecSchema,
   staging: Type.Object({ s3: S3StagingSpecSchema }),
@@ -292,7 +296,9 @@ const ReplicaStatus = Type.Object({
 
 export const EventPipelineStatusSchema = Type.Object({
   observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
-  conditions: Type.Optional(Type.Array(ConditionSchema)),
+  conditions: Type.Optional(
+    Type.Array(ConditionSchema, { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+  ),
   collectors: Type.Optional(ReplicaStatus),
   loaders: Type.Optional(ReplicaStatus),
   stream: Type.Optional(
