@@ -15,7 +15,8 @@ const Strict = <T extends TProperties>(properties: T, options: { description?: s
   Type.Object(properties, { additionalProperties: false, ...options });
 const StringMap = Type.Record(Type.String(), Type.String());
 const Quantity = Type.Union([Type.Integer(), Type.String()]);
-const Enabled = (description: string) => Strict({ enabled: Type.Boolean({ default: false, description }) });
+/** Open to more keys: the observability templates behind these switches add their own settings. */
+const Enabled = (description: string) => Type.Object({ enabled: Type.Boolean({ description }) });
 
 export const ChartValuesSchema = Strict({
   crds: Strict({
