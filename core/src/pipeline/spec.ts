@@ -182,7 +182,9 @@ export const LoaderSpecSchema = Type.Object(
 
 export const S3StagingSpecSchema = Type.Object({
   bucket: Type.String({ minLength: 3, maxLength: 63 }),
-  prefix: config.s3.properties.prefix,
+  // No `default: ""` here: Kubernetes 1.20 reads an empty-string default as null and rejects the
+  // CRD. The runtime config defaults the prefix to "" anyway.
+  prefix: Type.Optional(Type.String({ description: config.s3.properties.prefix.description })),
   region: config.s3.properties.region,
   endpoint: config.s3.properties.endpoint,
   forcePathStyle: config.s3.properties.forcePathStyle,
