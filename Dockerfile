@@ -1,4 +1,5 @@
-# One image for every eventpipe process: `collector`, `loader`, `operator`… is the first argument.
+# One image for every eventpipe process, chosen by the first argument: `collector`, `loader`,
+# `operator` (the Kubernetes operator; `operator render` prints its objects), `replay`, `send`.
 # Node 24 LTS; runs as a non-root user with a read-only root filesystem in mind (writes only to /tmp).
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
@@ -21,6 +22,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build --chown=root:root /app /app
 USER 10001:10001
-EXPOSE 8080 8081
+# 8080 collector, 8081 loader health and metrics, 8082 operator health and metrics.
+EXPOSE 8080 8081 8082
 ENTRYPOINT ["node", "/app/cli/bin/eventpipe.js"]
 CMD ["--help"]
