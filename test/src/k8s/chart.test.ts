@@ -239,6 +239,18 @@ test(
       assert.equal(can('create', 'pods', '-n', 'analytics'), 'no');
       assert.equal(can('delete', 'namespaces'), 'no');
 
+      // An upgrade applies new values and keeps the CRD served.
+      const upgraded = helm(
+        ['upgrade', 'ep', chart, '--namespace', 'eventpipe-system', '--set', 'replicaCount=3'],
+        env,
+      );
+      assert.equal(upgraded.code, 0, upgraded.stderr);
+      const operator = JSON.parse(
+        ok(['get', 'deployment', 'ep-eventpipe', '-n', 'eventpipe-system', '-o', 'json']),
+      );
+      assert.equal(operator.spec.replicas, 3);
+      ok(['get', 'eventpipeline', 'product', '-n', 'analytics']);
+
       // Uninstalling the chart keeps the CRD and every pipeline.
       const uninstalled = helm(['uninstall', 'ep', '--namespace', 'eventpipe-system'], env);
       assert.equal(uninstalled.code, 0, uninstalled.stderr);
