@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { createLogger, loadConfig } from '@eventpipe/core';
+import { createEnricher } from '@eventpipe/loader';
 import { renderPipelines } from '@eventpipe/operator';
 import { validateObject } from './validate.js';
 
@@ -32,6 +34,14 @@ for (const example of examples) {
     const objects = documents(stdout);
     assert.equal(objects.length, 9);
     for (const object of objects) assert.deepEqual(await validateObject(object), []);
+
+    // The ConfigMap is a valid loader configuration, down to the enrichments' own options.
+    const configMap = objects.find((o) => o.kind === 'ConfigMap')!;
+    const config = loadConfig({
+      ...(configMap.data as Record<string, string>),
+      EVENTPIPE_WAREHOUSE_URL: 'postgres://u:p@h/db',
+    });
+    await createEnricher(config.loader.enrichments, createLogger('test', 'silent'));
 
     const secretValues = documents(readFileSync(example, 'utf8'))
       .filter((d) => d.kind === 'Secret')
