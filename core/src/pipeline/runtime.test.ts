@@ -75,3 +75,29 @@ test('durations and byte quantities parse as Kubernetes writes them, and nothing
   assert.equal(parseByteQuantity('1024'), 1024);
   for (const bad of ['', '1Gb', '-1', 'Mi', '1 Gi']) assert.throws(() => parseByteQuantity(bad), /quantity/);
 });
+
+test('URLs that reach the ConfigMap cannot carry credentials', () => {
+  const withUrl = (nats: string, endpoint: string, otlp: string) => ({
+    ...spec,
+    nats: { ...spec.nats, url: nats },
+    staging: { s3: { ...spec.staging.s3, endpoint } },
+    telemetry: { ...spec.telemetry, otlpEndpoint: otlp },
+  });
+  assert.ok(
+    Value.Check(
+      EventPipelineSpecSchema,
+      withUrl('nats://a:4222,nats://b:4222', 'http://minio:9000', 'http://otel:4318'),
+    ),
+  );
+  const rejected = (value: unknown) => [...Value.Errors(EventPipelineSpecSchema, value)].map((e) => e.path);
+  assert.deepEqual(rejected(withUrl('nats://user:pw@nats:4222', 'http://minio:9000', 'http://otel:4318')), [
+    '/nats/url',
+  ]);
+  assert.deepEqual(
+    rejected(withUrl('nats://nats:4222', 'http://key:secret@minio:9000', 'http://otel:4318')),
+    ['/staging/s3/endpoint'],
+  );
+  assert.deepEqual(rejected(withUrl('nats://nats:4222', 'http://minio:9000', 'http://t@otel:4318')), [
+    '/telemetry/otlpEndpoint',
+  ]);
+});

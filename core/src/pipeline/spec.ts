@@ -68,10 +68,16 @@ export const LocalObjectReferenceSchema = Type.Object({ name: ObjectName });
 
 const Annotations = Type.Record(Type.String(), Type.String());
 
+/** URLs written into ConfigMaps: no userinfo (`user:password@`), no whitespace. */
+export const NO_CREDENTIALS_PATTERN = '^[^@\\s]+$';
+
 export const NatsSpecSchema = Type.Object({
   url: Type.String({
     minLength: 1,
-    description: 'comma-separated NATS server URLs, e.g. nats://nats.nats:4222',
+    // The URL lands in a ConfigMap: user:password@ in it would be a secret in plain sight.
+    pattern: NO_CREDENTIALS_PATTERN,
+    description:
+      'comma-separated NATS server URLs, e.g. nats://nats.nats:4222; credentials go in credentialsSecretRef',
   }),
   credentialsSecretRef: Type.Optional(
     Type.Object(
@@ -186,7 +192,9 @@ export const S3StagingSpecSchema = Type.Object({
   // CRD. The runtime config defaults the prefix to "" anyway.
   prefix: Type.Optional(Type.String({ description: config.s3.properties.prefix.description })),
   region: config.s3.properties.region,
-  endpoint: config.s3.properties.endpoint,
+  endpoint: Type.Optional(
+    Type.String({ pattern: NO_CREDENTIALS_PATTERN, description: config.s3.properties.endpoint.description }),
+  ),
   forcePathStyle: config.s3.properties.forcePathStyle,
   credentialsSecretRef: Type.Optional(
     Type.Object(
@@ -226,7 +234,10 @@ export const EnrichmentSpecSchema = Type.Object({
 export const TelemetrySpecSchema = Type.Object(
   {
     otlpEndpoint: Type.Optional(
-      Type.String({ description: 'OTLP/HTTP endpoint for traces, e.g. http://otel-collector:4318' }),
+      Type.String({
+        pattern: NO_CREDENTIALS_PATTERN,
+        description: 'OTLP/HTTP endpoint for traces, e.g. http://otel-collector:4318',
+      }),
     ),
     samplingRatio: Type.Number({
       minimum: 0,
