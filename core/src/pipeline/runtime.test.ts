@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Value } from '@sinclair/typebox/value';
 import { loadConfig } from '../config/env.js';
-import { EventPipelineSpecSchema, type EventPipelineSpec } from './spec.js';
+import { BYTES_PATTERN, EventPipelineSpecSchema, type EventPipelineSpec } from './spec.js';
 import {
   configEnvironment,
   parseByteQuantity,
@@ -64,6 +64,14 @@ test('no secret setting and no operator setting is written to the ConfigMap vari
   assert.ok(!Object.keys(env).some((k) => k.startsWith('EVENTPIPE_OPERATOR_')));
 });
 
+const safeBytes = (text: string) => {
+  try {
+    return parseByteQuantity(text);
+  } catch {
+    return NaN;
+  }
+};
+
 test('durations and byte quantities parse as Kubernetes writes them, and nothing else', () => {
   assert.equal(parseDuration('1h30m'), 5_400_000);
   assert.equal(parseDuration('250ms'), 250);
@@ -74,6 +82,11 @@ test('durations and byte quantities parse as Kubernetes writes them, and nothing
   assert.equal(parseByteQuantity('2G'), 2e9);
   assert.equal(parseByteQuantity('1024'), 1024);
   for (const bad of ['', '1Gb', '-1', 'Mi', '1 Gi']) assert.throws(() => parseByteQuantity(bad), /quantity/);
+  // The CRD admits a size exactly when it can be parsed.
+  const bytes = new RegExp(BYTES_PATTERN);
+  for (const size of ['512Mi', '2G', '1024', '1.5Gi', '500m', '1e3', '-1', '1Gb']) {
+    assert.equal(bytes.test(size), !Number.isNaN(safeBytes(size)), size);
+  }
 });
 
 test('URLs that reach the ConfigMap cannot carry credentials', () => {

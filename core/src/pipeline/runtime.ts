@@ -57,6 +57,7 @@ const QUANTITY_SUFFIX: Record<string, number> = {
 
 /** Bytes in a Kubernetes quantity ("50Gi", "500M", "1024"), rounded down. */
 export function parseByteQuantity(text: string): number {
+  // The CRD's BYTES_PATTERN admits exactly these.
   const match = /^([0-9]+(?:\.[0-9]+)?)(|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)$/.exec(text);
   if (!match) throw new Error(`"${text}" is not a byte quantity such as "512Mi" or "50Gi"`);
   return Math.floor(Number(match[1]) * QUANTITY_SUFFIX[match[2]!]!);

@@ -1,6 +1,6 @@
 /**
  * The `EventPipeline` custom resource (`eventpipe.io/v1alpha1`): its spec and status, as TypeBox
- * schemas. This is the one source of the CRD's openAPIV3Schema (`npm run generate:crd`), of the
+ * schemas. This is the one source of the CRD's openAPIV3Schema (`npm run generate`), of the
  * operator's types, of the Helm chart's values schema where they meet, and of the EVENTPIPE_* settings
  * the pods receive (see runtime.ts). Settings that exist in the runtime config reuse its schema, so a
  * limit has one type, one default and one bound in the environment variables and in the CRD.
@@ -38,6 +38,8 @@ const Duration = (defaultValue: string | undefined, description: string) =>
 export const QUANTITY_PATTERN =
   '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
 const Quantity = Type.Union([Type.Integer(), Type.String({ pattern: QUANTITY_PATTERN })]);
+/** A size in bytes: "512Mi", "50Gi", "2G", "1024" (no milli-bytes or exponents). */
+export const BYTES_PATTERN = '^[0-9]+(\\.[0-9]+)?(k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
 
 /** `requests` and `limits` by resource name, as in a Pod's container. */
 const Resources = (defaults: { requests: Record<string, string>; limits: Record<string, string> }) =>
@@ -97,7 +99,7 @@ export const NatsSpecSchema = Type.Object({
       maxAge: Duration('168h', 'how long events stay in the stream; "0s" = unlimited'),
       maxBytes: Type.Optional(
         Type.String({
-          pattern: QUANTITY_PATTERN,
+          pattern: BYTES_PATTERN,
           description:
             'stream size limit, e.g. "50Gi"; unlimited when absent. A full stream refuses new events (503)',
         }),
