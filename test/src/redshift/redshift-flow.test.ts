@@ -93,7 +93,9 @@ async function emulateCopy(client: pg.ClientBase, job: CopyJob): Promise<void> {
   assert.ok(
     job.statement.startsWith(`COPY "${job.table}" (`) &&
       job.statement.includes(` FROM 's3://${BUCKET}/${job.manifestKey}' IAM_ROLE '${IAM_ROLE}' MANIFEST `) &&
-      job.statement.endsWith(` FORMAT AS JSON 's3://${BUCKET}/${job.jsonpathsKey}' GZIP TIMEFORMAT 'auto'`),
+      job.statement.endsWith(
+        ` FORMAT AS JSON 's3://${BUCKET}/${job.jsonpathsKey}' GZIP TIMEFORMAT 'auto' COMPUPDATE OFF STATUPDATE OFF`,
+      ),
     job.statement,
   );
   const { jsonpaths } = await getJson<{ jsonpaths: string[] }>(job.jsonpathsKey);

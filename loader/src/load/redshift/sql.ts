@@ -242,13 +242,16 @@ function copyCredentials(credentials: CopySource['credentials']): string {
  * COPY of one table's load files into a staging table. The column list and the JSONPaths file list
  * the same columns in the same order. Deliberately absent: `TRUNCATECOLUMNS`, `ACCEPTINVCHARS` and
  * `MAXERROR`, which cut, replace or skip data without failing; a value COPY cannot load fails it.
+ * `COMPUPDATE OFF STATUPDATE OFF`: the target is a temp staging table, empty before every COPY and
+ * dropped once deduplicated. Left on, COPY samples it to choose compression encodings and runs ANALYZE
+ * on it for every batch, work whose result is thrown away a moment later.
  */
 export function copyFromS3(staging: string, columns: readonly Column[], source: CopySource): string {
   const names = columns.map((c) => quoteIdent(c.name)).join(', ');
   return (
     `COPY ${quoteIdent(staging)} (${names}) FROM ${quoteLiteral(source.manifestUrl)}` +
     ` ${copyCredentials(source.credentials)} MANIFEST REGION ${quoteLiteral(source.region)}` +
-    ` FORMAT AS JSON ${quoteLiteral(source.jsonpathsUrl)} GZIP TIMEFORMAT 'auto'`
+    ` FORMAT AS JSON ${quoteLiteral(source.jsonpathsUrl)} GZIP TIMEFORMAT 'auto' COMPUPDATE OFF STATUPDATE OFF`
   );
 }
 
