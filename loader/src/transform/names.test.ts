@@ -15,7 +15,7 @@ import {
 } from './names.js';
 import { RESERVED_WORDS } from './reserved.js';
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+const IDENTIFIER = /^[a-z0-9_]+$/;
 const commons = COMMON_COLUMNS.event;
 
 function prop(...path: string[]): FieldKey {
@@ -28,23 +28,78 @@ function namesOf(keys: FieldKey[], maxBytes = 63): string[] {
   return keys.map((key) => names.get(fieldId(key))!);
 }
 
-test('snake_case as in the warehouse schema document', () => {
-  assert.equal(normalizeName('Order ID'), 'order_id');
-  assert.equal(normalizeName('productSKU'), 'product_sku');
-  assert.equal(normalizeName('a.b'), 'a_b');
-  assert.equal(normalizeName('HTMLParser'), 'html_parser');
-  assert.equal(normalizeName('  Total  (USD) '), 'total_usd');
-  assert.deepEqual(namesOf([prop('a', 'b')]), ['a_b']);
+/** `segmentio/go-snakecase`'s own test table (snake_test.go): Segment names are its output. */
+const GO_SNAKECASE_CASES: [string, string][] = [
+  ['sample text', 'sample_text'],
+  ['sample-text', 'sample_text'],
+  ['sample_text', 'sample_text'],
+  ['sample___text', 'sample_text'],
+  ['sampleText', 'sample_text'],
+  ['inviteYourCustomersAddInvites', 'invite_your_customers_add_invites'],
+  ['sample 2 Text', 'sample_2_text'],
+  ['   sample   2    Text   ', 'sample_2_text'],
+  ['   $#$sample   2    Text   ', 'sample_2_text'],
+  ['SAMPLE 2 TEXT', 'sample_2_text'],
+  ['___$$Base64Encode', 'base64_encode'],
+  ['FOO:BAR$BAZ', 'foo_bar_baz'],
+  ['FOO#BAR#BAZ', 'foo_bar_baz'],
+  ['something.com', 'something_com'],
+  ['$something%', 'something'],
+  ['•¶§ƒ˚foo˙∆˚¬', 'foo'],
+  ['CStringRef', 'cstring_ref'],
+];
+
+/** The names issue 17 lists, as Segment's warehouses spell them (checked against go-snakecase's rules). */
+const SEGMENT_SPELLINGS: [string, string][] = [
+  ['APIKeyCreated', 'apikey_created'],
+  ['IPAddress', 'ipaddress'],
+  ['HTMLParser', 'htmlparser'],
+  ['productSKUs', 'product_skus'],
+  ['iOSVersion', 'i_osversion'],
+  ['utm2Source', 'utm_2source'],
+  ['Prénom Défini', 'pr_nom_d_fini'],
+  ['Order ID', 'order_id'],
+  ['orderId', 'order_id'],
+  ['productSKU', 'product_sku'],
+  ['a.b', 'a_b'],
+  ['  Total  (USD) ', 'total_usd'],
+];
+
+test("snake_case is Segment's: go-snakecase's test table", () => {
+  for (const [raw, expected] of GO_SNAKECASE_CASES) assert.equal(normalizeName(raw), expected, raw);
 });
 
-test('characters outside [a-z0-9_] become _, accents are dropped, a leading digit gets _', () => {
-  assert.equal(normalizeName('prénom'), 'prenom');
-  assert.equal(normalizeName('Größe'), 'gro_e');
-  assert.deepEqual(namesOf([prop('1st place')]), ['_1st_place']);
-  assert.equal(eventTableName('2fa Enabled', 63), '_2fa_enabled');
+test("snake_case is Segment's: its spelling of acronyms, digits and non-ASCII letters", () => {
+  for (const [raw, expected] of SEGMENT_SPELLINGS) {
+    assert.equal(normalizeName(raw), expected, raw);
+    assert.deepEqual(namesOf([prop(raw)]), [expected], raw);
+    assert.equal(eventTableName(raw, 63), expected, raw);
+  }
+  // Nested keys are joined with `_` and then snake-cased, like the flattened key Segment converts.
+  assert.deepEqual(namesOf([prop('shipping', 'postCode')]), ['shipping_post_code']);
+  assert.deepEqual(
+    [...resolveColumnNames([{ root: 'context', path: ['userAgentData', 'mobile'] }], commons, 63).values()],
+    ['context_user_agent_data_mobile'],
+  );
 });
 
-test('a name without any ASCII letter or digit gets a stable hash name, different per key', () => {
+test("go-snakecase's quirks are kept: a name already in snake_case, or led by one underscore, is unchanged", () => {
+  assert.equal(normalizeName('_private'), '_private');
+  assert.equal(normalizeName('__private'), 'private');
+  assert.equal(normalizeName('abc2'), 'abc2');
+  assert.equal(normalizeName('abc2 x'), 'abc_2_x');
+  assert.equal(normalizeName('Größe'), 'gr_e');
+});
+
+test('a leading digit stays, as in Segment: the name is valid quoted, and every identifier is quoted', () => {
+  assert.equal(normalizeName('2FA Enabled'), '2fa_enabled');
+  assert.deepEqual(namesOf([prop('2FA Enabled')]), ['2fa_enabled']);
+  assert.equal(eventTableName('2FA Enabled', 63), '2fa_enabled');
+  assert.deepEqual(namesOf([prop('1st place')]), ['1st_place']);
+});
+
+test('a name without any ASCII letter or digit (Segment: no column) gets a stable hash name, different per key', () => {
+  assert.equal(normalizeName('名前'), '');
   const [a, b] = namesOf([prop('名前'), prop('価格')]);
   assert.match(a!, /^_[0-9a-f]{8}$/);
   assert.match(b!, /^_[0-9a-f]{8}$/);
@@ -66,6 +121,7 @@ test('a 300-character key is cut to the limit with a hash suffix, and two such k
 test('a key with quotes and semicolons becomes a plain identifier', () => {
   assert.deepEqual(namesOf([prop(`name"; DROP TABLE users; --`)]), ['name_drop_table_users']);
   assert.deepEqual(namesOf([prop(`it's`)]), ['it_s']);
+  assert.deepEqual(namesOf([prop('x"y')]), ['x_y']);
 });
 
 test('properties named like common columns or reserved words are prefixed, not dropped', () => {
@@ -114,7 +170,8 @@ test('event tables: snake_case, standard table names and reserved words prefixed
   assert.equal(eventTableName('users', 63), 'event_users');
   assert.equal(eventTableName('Tracks', 63), 'event_tracks');
   assert.equal(eventTableName('Select', 63), 'event_select');
-  assert.equal(eventTableName('é'.repeat(200), 127).length, 127);
+  assert.equal(eventTableName('Long Name '.repeat(30), 127).length, 127);
+  assert.match(eventTableName('é'.repeat(200), 127), /^_[0-9a-f]{8}$/);
 });
 
 test('schema names avoid system schemas', () => {

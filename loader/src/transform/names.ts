@@ -1,10 +1,10 @@
 /**
- * Warehouse names from event data (pure): snake_case, lower case, `[a-z0-9_]` only, never starting
- * with a digit, at most `maxBytes` bytes, and never the name of a common column or a reserved word.
+ * Warehouse names from event data (pure): Segment's snake_case (go-snakecase's spelling), so `[a-z0-9_]`
+ * only, at most `maxBytes` bytes, and never the name of a common column or a reserved word.
  * Every name these functions return is ASCII, so its length in characters is its length in bytes.
  *
- * Names from events are still always emitted quoted by the SQL generators; the rules here are for
- * analysts (Segment-compatible, unquoted-friendly names) and for the warehouses' identifier limits.
+ * Names from events are always emitted quoted by the SQL generators (a name may start with a digit,
+ * as in Segment); the rules here are for analysts' existing Segment SQL and the identifier limits.
  */
 import { createHash } from 'node:crypto';
 import { RESERVED_WORDS } from './reserved.js';
@@ -28,13 +28,40 @@ export function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, HASH_CHARS);
 }
 
+/** The start of a name that go-snakecase leaves as it is: lower-case letters, digits, `_` before either. */
+const ALREADY_SNAKE = /^(?:[a-z0-9]|_(?=[a-z0-9]))*/;
+/** One word: capitals and digits, then lower-case letters and digits (`APIKey` is one word, `apikey`). */
+const WORD = /[A-Z0-9]*[a-z0-9]*/g;
+
 /**
- * snake_case in `[a-z0-9_]`: `Order ID` → `order_id`, `productSKU` → `product_sku`, `a.b` → `a_b`,
- * `prénom` → `prenom` (accents are dropped, other letters outside ASCII become `_`). Runs of
- * separators collapse to one `_`, and leading/trailing ones are trimmed, so the result may be empty.
+ * Segment's snake_case: the behaviour of `segmentio/go-snakecase`, which Segment's warehouses run
+ * every table and column name through, reproduced with its quirks because analysts' SQL uses its
+ * spelling: `Order ID` → `order_id`, `APIKeyCreated` → `apikey_created`, `productSKUs` →
+ * `product_skus`, `iOSVersion` → `i_osversion`, `utm2Source` → `utm_2source`, `Prénom` → `pr_nom`.
+ *
+ * Only ASCII letters and digits make up names; every other character separates words. A word is a
+ * run of capitals and digits followed by a run of lower-case letters and digits, so an acronym
+ * merges with the word after it. A name that is already snake_case at its start keeps that part as
+ * it is (a single leading `_` included), except that a digit right before the first capital starts
+ * that capital's word. The result may start with a digit, and is empty without ASCII letters or digits.
  */
 export function normalizeName(raw: string): string {
-  return raw
+  const kept = ALREADY_SNAKE.exec(raw)![0];
+  if (kept.length === raw.length) return raw;
+  const head = /[0-9]$/.test(kept) ? kept.slice(0, -1) : kept;
+  const words = raw
+    .slice(head.length)
+    .match(WORD)!
+    .filter((word) => word !== '');
+  return [...(head === '' ? [] : [head]), ...words.map((word) => word.toLowerCase())].join('_');
+}
+
+/**
+ * The source id as a schema name: eventpipe's own convention (Segment names schemas after a source
+ * slug the user picks), kept as it was so that a source's tables never move to another schema.
+ */
+function sourceSlug(sourceId: string): string {
+  return sourceId
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
@@ -55,13 +82,13 @@ export function fitIdentifier(name: string, maxBytes: number): string {
 }
 
 /**
- * The normalised form of `raw` that can start an identifier: a name with no ASCII letter or digit
- * at all (`名前`) becomes `_` + its hash, a leading digit gets a `_` prefix.
+ * Segment's name for `raw`, or for a name without any ASCII letter or digit (`名前`, for which
+ * Segment has no name and so no column) `_` + the hash of `raw`, so that its values are kept.
+ * A leading digit stays (`2fa_enabled`, as in Segment): every identifier is emitted quoted, and
+ * quoted identifiers may start with a digit in both warehouses.
  */
 function identifierBody(raw: string): string {
-  const name = normalizeName(raw);
-  if (name === '') return `_${shortHash(raw)}`;
-  return /^[0-9]/.test(name) ? `_${name}` : name;
+  return normalizeName(raw) || `_${shortHash(raw)}`;
 }
 
 /**
@@ -85,7 +112,8 @@ export function plainColumnName(raw: string, maxBytes: number): string {
 
 /** The warehouse schema of a source. `pg_…` and `information_schema` are system names in both warehouses. */
 export function schemaName(sourceId: string, maxBytes: number): string {
-  const name = identifierBody(sourceId);
+  const slug = sourceSlug(sourceId);
+  const name = slug === '' ? `_${shortHash(sourceId)}` : /^[0-9]/.test(slug) ? `_${slug}` : slug;
   const reserved = name.startsWith('pg_') || name === 'information_schema' || RESERVED_WORDS.has(name);
   return fitIdentifier(reserved ? `source_${name}` : name, maxBytes);
 }
@@ -117,7 +145,10 @@ export function preferredColumnName(
 ): string {
   const joined = field.path.join('_');
   if (field.root === 'context') {
-    return fitIdentifier(`context_${normalizeName(joined) || `_${shortHash(joined)}`}`, maxBytes);
+    // Snake-cased as one flattened key, as Segment does (`context_` itself is already snake_case).
+    const name =
+      normalizeName(joined) === '' ? `context__${shortHash(joined)}` : normalizeName(`context_${joined}`);
+    return fitIdentifier(name, maxBytes);
   }
   const body = identifierBody(joined);
   const clashes = commonColumns.has(body) || RESERVED_WORDS.has(body) || body.startsWith('context_');

@@ -187,20 +187,20 @@ test('a type change Redshift cannot make is refused by name, never emitted', () 
   );
 });
 
-test('reserved words and unicode keys: prefixed or transliterated by naming, always quoted', () => {
+test('reserved words, unicode and leading-digit keys: named the Segment way, always quoted', () => {
   const name = (key: string) =>
     preferredColumnName(
       { root: 'property', path: [key] },
       COMMON_COLUMNS.event,
       redshiftRules.maxIdentifierBytes,
     );
-  const columns: Column[] = ['select', 'user', 'Prénom', '名前', 'user_id'].map((key) => ({
+  const columns: Column[] = ['select', 'user', 'Prénom', '名前', 'user_id', '2FA Enabled'].map((key) => ({
     name: name(key),
     type: 'text',
   }));
   assert.deepEqual(
     columns.map((c) => c.name),
-    ['property_select', 'property_user', 'prenom', columns[3]!.name, 'property_user_id'],
+    ['property_select', 'property_user', 'pr_nom', columns[3]!.name, 'property_user_id', '2fa_enabled'],
   );
   assert.match(columns[3]!.name, /^_[0-9a-f]{8}$/);
   assert.deepEqual(
