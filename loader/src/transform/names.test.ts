@@ -124,12 +124,25 @@ test('a key with quotes and semicolons becomes a plain identifier', () => {
   assert.deepEqual(namesOf([prop('x"y')]), ['x_y']);
 });
 
-test('properties named like common columns or reserved words are prefixed, not dropped', () => {
-  assert.deepEqual(namesOf([prop('user_id'), prop('id'), prop('select'), prop('User'), prop('event')]), [
+test('reserved words get a leading _, as in Segment (_open, _order), in every table kind', () => {
+  assert.deepEqual(namesOf([prop('open'), prop('order'), prop('select'), prop('User')]), [
+    '_open',
+    '_order',
+    '_select',
+    '_user',
+  ]);
+  assert.equal(
+    preferredColumnName({ root: 'trait', path: ['Group'] }, COMMON_COLUMNS.identifies, 63),
+    '_group',
+  );
+  assert.equal(eventTableName('Open', 63), '_open');
+  assert.equal(eventTableName('Select', 63), '_select');
+});
+
+test('properties named like common columns are prefixed, not dropped (Segment would lose one of the two)', () => {
+  assert.deepEqual(namesOf([prop('user_id'), prop('id'), prop('event')]), [
     'property_user_id',
     'property_id',
-    'property_select',
-    'property_user',
     'property_event',
   ]);
   const trait = preferredColumnName({ root: 'trait', path: ['received_at'] }, COMMON_COLUMNS.identifies, 63);
@@ -165,11 +178,10 @@ test('colliding keys: the key that is its own name keeps it, the others get a st
   assert.match(prefixed!, /^property_user_id_[0-9a-f]{8}$/);
 });
 
-test('event tables: snake_case, standard table names and reserved words prefixed', () => {
+test('event tables: snake_case; a standard table name gets event_ (Segment would mix it into that table)', () => {
   assert.equal(eventTableName('Order Completed', 63), 'order_completed');
   assert.equal(eventTableName('users', 63), 'event_users');
   assert.equal(eventTableName('Tracks', 63), 'event_tracks');
-  assert.equal(eventTableName('Select', 63), 'event_select');
   assert.equal(eventTableName('Long Name '.repeat(30), 127).length, 127);
   assert.match(eventTableName('é'.repeat(200), 127), /^_[0-9a-f]{8}$/);
 });

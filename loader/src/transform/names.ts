@@ -91,15 +91,20 @@ function identifierBody(raw: string): string {
   return normalizeName(raw) || `_${shortHash(raw)}`;
 }
 
+/** A reserved word gets a leading `_`, as Segment does (`open` → `_open`), so it needs no quoting. */
+function unreserved(name: string): string {
+  return RESERVED_WORDS.has(name) ? `_${name}` : name;
+}
+
 /**
- * The table of a track event name: `Order Completed` → `order_completed`. A name that is a standard
- * table (`users`) or a reserved word gets the prefix `event_`. Two event names that normalise alike
- * (`Order Completed`, `order_completed`) share one table, as in Segment; `event_text` tells them apart.
+ * The table of a track event name: `Order Completed` → `order_completed`, `Open` → `_open`. A name
+ * that is a standard table (`users`) gets the prefix `event_`: Segment would mix track rows into that
+ * table. Two event names that normalise alike (`Order Completed`, `order_completed`) share one table,
+ * as in Segment; `event_text` tells them apart.
  */
 export function eventTableName(eventName: string, maxBytes: number): string {
   const name = identifierBody(eventName);
-  const safe = STANDARD_TABLES.has(name) || RESERVED_WORDS.has(name) ? `event_${name}` : name;
-  return fitIdentifier(safe, maxBytes);
+  return fitIdentifier(STANDARD_TABLES.has(name) ? `event_${name}` : unreserved(name), maxBytes);
 }
 
 /**
@@ -134,9 +139,10 @@ export function fieldId(field: FieldKey): string {
 
 /**
  * The name a field gets when no other field of its table claims the same name. `context.page.url` →
- * `context_page_url`; a property or trait whose name is a common column of the table, a reserved
- * word, or starts with `context_` (the namespace of context and enrichment columns) is prefixed:
- * `user_id` → `property_user_id` / `trait_user_id`.
+ * `context_page_url`; a reserved word gets a leading `_` (`order` → `_order`), as in Segment. A
+ * property or trait whose name is a common column of the table, or starts with `context_` (the
+ * namespace of context and enrichment columns), is prefixed — `user_id` → `property_user_id` /
+ * `trait_user_id` — where Segment would put two values in one column and lose one.
  */
 export function preferredColumnName(
   field: FieldKey,
@@ -151,8 +157,8 @@ export function preferredColumnName(
     return fitIdentifier(name, maxBytes);
   }
   const body = identifierBody(joined);
-  const clashes = commonColumns.has(body) || RESERVED_WORDS.has(body) || body.startsWith('context_');
-  return fitIdentifier(clashes ? `${field.root}_${body}` : body, maxBytes);
+  const clashes = commonColumns.has(body) || body.startsWith('context_');
+  return fitIdentifier(clashes ? `${field.root}_${body}` : unreserved(body), maxBytes);
 }
 
 /** The key path joined as it was sent; a field "is its own name" when this equals its preferred name. */

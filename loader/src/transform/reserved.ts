@@ -1,8 +1,8 @@
 /**
  * SQL reserved words of PostgreSQL and Amazon Redshift (lower case). Every identifier eventpipe emits
- * is quoted, so these are legal names; a property called `select` or `user` is still prefixed
- * (`property_user`) so that analysts can write their SQL without quoting. One list for both
- * warehouses, so a source gets the same column names whichever it loads into.
+ * is quoted, so these are legal names; a property called `select` or `user` still gets Segment's
+ * leading `_` (`_user`), the name analysts' existing SQL uses. One list for both warehouses, so a
+ * source gets the same column names whichever it loads into.
  */
 const POSTGRES = `all analyse analyze and any array as asc asymmetric authorization binary both case cast check
 collate collation column concurrently constraint create cross current_catalog current_date current_role

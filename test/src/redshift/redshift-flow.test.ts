@@ -229,11 +229,9 @@ describe('the Redshift dialect through the shared load flow', () => {
       result.migrations.some((m) => m.startsWith('CREATE TABLE IF NOT EXISTS "web"."order_completed" (')),
     );
 
-    const [order] = await rows(
-      'SELECT id, total, property_select, products, uuid_ts FROM web.order_completed',
-    );
+    const [order] = await rows('SELECT id, total, _select, products, uuid_ts FROM web.order_completed');
     assert.deepEqual(order?.products, [{ sku: 'a', qty: 2 }]);
-    assert.equal(order?.property_select, 'reserved');
+    assert.equal(order?._select, 'reserved');
     assert.equal(order?.total, '30'); // an integer property is a BIGINT (pg returns those as strings)
     assert.ok(order?.uuid_ts instanceof Date, 'uuid_ts set by the table default');
     assert.equal(await varcharSize('order_completed', 'id'), 256);
@@ -254,7 +252,7 @@ describe('the Redshift dialect through the shared load flow', () => {
     const manifest = await getJson<{ entries: { url: string; mandatory: boolean }[] }>(`${base}.manifest`);
     assert.deepEqual(manifest.entries, [{ url: `s3://${BUCKET}/${base}.ndjson.gz`, mandatory: true }]);
     const { jsonpaths } = await getJson<{ jsonpaths: string[] }>(`${base}.jsonpaths`);
-    assert.ok(jsonpaths.includes("$['property_select']") && jsonpaths.includes("$['products']"));
+    assert.ok(jsonpaths.includes("$['_select']") && jsonpaths.includes("$['products']"));
     assert.ok(!jsonpaths.includes("$['uuid_ts']"), 'uuid_ts is set by Redshift, not loaded');
   });
 
@@ -276,7 +274,7 @@ describe('the Redshift dialect through the shared load flow', () => {
   });
 
   test('a new column is added, a longer text widens its VARCHAR outside the transaction', async () => {
-    const long = 'ß'.repeat(200); // 400 bytes: more than the VARCHAR(256) of `property_select`
+    const long = 'ß'.repeat(200); // 400 bytes: more than the VARCHAR(256) of `_select`
     const result = await warehouse.load(
       batchOf('b-0003', [
         envelope('track', {
@@ -287,12 +285,12 @@ describe('the Redshift dialect through the shared load flow', () => {
       ]),
     );
     assert.deepEqual(result.migrations, [
-      'ALTER TABLE "web"."order_completed" ALTER COLUMN "property_select" TYPE VARCHAR(512)',
+      'ALTER TABLE "web"."order_completed" ALTER COLUMN "_select" TYPE VARCHAR(512)',
       'ALTER TABLE "web"."order_completed" ADD COLUMN "coupon" VARCHAR(256)',
     ]);
-    assert.equal(await varcharSize('order_completed', 'property_select'), 512);
-    const [row] = await rows(`SELECT property_select, coupon FROM web.order_completed WHERE user_id = 'u3'`);
-    assert.deepEqual(row, { property_select: long, coupon: 'SPRING' });
+    assert.equal(await varcharSize('order_completed', '_select'), 512);
+    const [row] = await rows(`SELECT _select, coupon FROM web.order_completed WHERE user_id = 'u3'`);
+    assert.deepEqual(row, { _select: long, coupon: 'SPRING' });
   });
 
   test('a value Redshift cannot store in its column is kept in _rejected, in the load file and the table', async () => {

@@ -200,7 +200,7 @@ test('reserved words, unicode and leading-digit keys: named the Segment way, alw
   }));
   assert.deepEqual(
     columns.map((c) => c.name),
-    ['property_select', 'property_user', 'pr_nom', columns[3]!.name, 'property_user_id', '2fa_enabled'],
+    ['_select', '_user', 'pr_nom', columns[3]!.name, 'property_user_id', '2fa_enabled'],
   );
   assert.match(columns[3]!.name, /^_[0-9a-f]{8}$/);
   assert.deepEqual(
