@@ -298,19 +298,78 @@ test('enrichment keys naming one column apply in order, and a bad time goes to _
   assert.deepEqual(row._rejected, { sent_at: 'not a time' });
 });
 
-test('colliding keys across events of one table get distinct columns; names fit the dialect', () => {
-  const long = 'k'.repeat(300);
+test('"Order ID", orderId and order_id share the column order_id, whatever the batching', () => {
   const events = [
-    envelope('track', { event: 'x', properties: { 'Order ID': 1, [long]: 'a' } }),
-    envelope('track', { event: 'x', properties: { order_id: 2, 'it"s; drop': 'b' } }),
+    envelope('track', { messageId: 'a', event: 'x', properties: { 'Order ID': 'o-1', total: 1 } }),
+    envelope('track', { messageId: 'b', event: 'x', properties: { orderId: 'o-2' } }),
+    envelope('track', { messageId: 'c', event: 'x', properties: { order_id: 'o-3', 'a.b': 1 } }),
+    envelope('track', { messageId: 'd', event: 'x', properties: { a: { b: 2 } } }),
   ];
-  const batch = table(events, 'x');
-  const names = batch.columns.map((c) => c.name);
-  assert.ok(names.includes('order_id'));
-  assert.equal(batch.rows[1]!.order_id, 2);
-  const other = names.find((n) => /^order_id_[0-9a-f]{8}$/.test(n));
-  assert.ok(other);
-  assert.equal(batch.rows[0]![other], 1);
+  const schemaOf = (batches: Envelope[][]) => {
+    const columns = new Map<string, string>();
+    const values = new Map<unknown, Record<string, unknown>>();
+    for (const batch of batches) {
+      const x = table(batch, 'x');
+      for (const c of x.columns) columns.set(c.name, c.type);
+      for (const row of x.rows) values.set(row.id, { order_id: row.order_id, a_b: row.a_b });
+    }
+    return { columns: [...columns].sort(), values: [...values].sort() };
+  };
+  const together = schemaOf([events]);
+  assert.deepEqual(schemaOf(events.map((e) => [e])), together);
+  assert.deepEqual(schemaOf([events.slice(0, 2), events.slice(2)]), together);
+  assert.deepEqual(schemaOf([events.slice(0, 1), events.slice(1, 3), events.slice(3)]), together);
+  assert.ok(
+    together.columns.every(([name]) => !/_[0-9a-f]{8}$/.test(name)),
+    'no hash-suffixed twin',
+  );
+  assert.deepEqual(together.values, [
+    ['a', { order_id: 'o-1', a_b: undefined }],
+    ['b', { order_id: 'o-2', a_b: undefined }],
+    ['c', { order_id: 'o-3', a_b: 1 }],
+    ['d', { order_id: undefined, a_b: 2 }],
+  ]);
+});
+
+test('two keys of one event with one name: the key spelled as the name fills it, the other goes to _rejected', () => {
+  const events = [
+    envelope('track', {
+      event: 'x',
+      properties: { 'Order ID': 'spaced', order_id: 'plain', orderId: 'camel' },
+    }),
+    envelope('track', { event: 'x', properties: { orderId: 'camel', 'Order ID': 'spaced' } }),
+  ];
+  const [both, noPlain] = table(events, 'x').rows;
+  assert.equal(both!.order_id, 'plain');
+  assert.deepEqual(both!._rejected, { 'properties.Order ID': 'spaced', 'properties.orderId': 'camel' });
+  // Without the key that is its own name: the smallest key (code-unit order) fills the column.
+  assert.equal(noPlain!.order_id, 'spaced');
+  assert.deepEqual(noPlain!._rejected, { 'properties.orderId': 'camel' });
+});
+
+test('users: keys that share a name merge by time like one trait', () => {
+  const older = envelope('identify', { userId: 'u', traits: { order_id: 'old' } });
+  const newer = envelope(
+    'identify',
+    { userId: 'u', traits: { orderId: 'new' } },
+    {
+      receivedAt: '2024-05-01T12:00:20.000Z',
+    },
+  );
+  for (const batch of [
+    [older, newer],
+    [newer, older],
+  ]) {
+    const [user] = table(batch, 'users').rows;
+    assert.equal(user!.order_id, 'new');
+    assert.equal(user!._rejected, undefined);
+  }
+});
+
+test('names fit the dialect: long keys are cut with a hash, hostile keys become plain names', () => {
+  const long = 'k'.repeat(300);
+  const events = [envelope('track', { event: 'x', properties: { [long]: 'a', 'it"s; drop': 'b' } })];
+  const names = table(events, 'x').columns.map((c) => c.name);
   assert.ok(names.includes('it_s_drop'));
   assert.ok(names.every((n) => n.length <= 63));
   assert.ok(table(events, 'x', redshiftRules).columns.some((c) => c.name.length === 127));

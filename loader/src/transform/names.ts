@@ -138,7 +138,7 @@ export function fieldId(field: FieldKey): string {
 }
 
 /**
- * The name a field gets when no other field of its table claims the same name. `context.page.url` →
+ * The column of a field. `context.page.url` →
  * `context_page_url`; a reserved word gets a leading `_` (`order` → `_order`), as in Segment. A
  * property or trait whose name is a common column of the table, or starts with `context_` (the
  * namespace of context and enrichment columns), is prefixed — `user_id` → `property_user_id` /
@@ -161,69 +161,26 @@ export function preferredColumnName(
   return fitIdentifier(clashes ? `${field.root}_${body}` : unreserved(body), maxBytes);
 }
 
-/** The key path joined as it was sent; a field "is its own name" when this equals its preferred name. */
-function rawName(field: FieldKey): string {
+/** The key path joined as it was sent; a field "is its own name" when this equals its column name. */
+export function rawName(field: FieldKey): string {
   return (field.root === 'context' ? ['context', ...field.path] : field.path).join('_');
 }
 
 /**
- * Column names for every distinct field of one table in one batch, keyed by `fieldId`. Distinct
- * fields never share a name, and no field takes a common column's name.
- *
- * The collision rule, which makes the mapping deterministic across batches and replays:
- * fields whose preferred names are equal compete for that name; the field whose key path already *is*
- * the name (`order_id` against `Order ID`, nested `{a: {b}}` against `"a.b"`) keeps it; among several
- * such fields, or when none is, the one with the smallest `fieldId` (UTF-16 code-unit order) keeps it.
- * Every other field gets the preferred name cut to fit plus `_` and the hash of its own `fieldId`,
- * a name that depends only on that field. So the same set of keys always yields the same names, and a
- * key that is its own name is always in the plain column. (A key like `Order ID` that arrives without
- * `order_id` in its batch uses the plain `order_id` column, as Segment would: names alone cannot
- * record spelling across batches.) Should a hash suffix itself be taken, a counter is added to the
- * hashed seed until the name is free.
+ * Column names for every distinct field of one table, keyed by `fieldId`: each field's
+ * `preferredColumnName`, a function of the key alone. So `Order ID`, `orderId` and `order_id` all
+ * fill `order_id`, as in Segment, and the same events give the same columns however they are
+ * batched. Two keys of one event that share a name are settled per row (`table.ts`).
  */
 export function resolveColumnNames(
   fields: Iterable<FieldKey>,
   commonColumns: ReadonlySet<string>,
   maxBytes: number,
 ): Map<string, string> {
-  const byName = new Map<string, { id: string; own: boolean }[]>();
-  const seen = new Set<string>();
+  const names = new Map<string, string>();
   for (const field of fields) {
     const id = fieldId(field);
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const name = preferredColumnName(field, commonColumns, maxBytes);
-    const group = byName.get(name) ?? [];
-    group.push({ id, own: rawName(field) === name });
-    byName.set(name, group);
-  }
-
-  const taken = new Set(commonColumns);
-  const names = new Map<string, string>();
-  const losers: { id: string; name: string }[] = [];
-  for (const name of [...byName.keys()].sort()) {
-    const group = byName.get(name)!.sort((a, b) => Number(b.own) - Number(a.own) || compare(a.id, b.id));
-    group.forEach((candidate, index) => {
-      if (index === 0 && !taken.has(name)) {
-        names.set(candidate.id, name);
-        taken.add(name);
-      } else {
-        losers.push({ id: candidate.id, name });
-      }
-    });
-  }
-  // Winners first, so that a suffixed name can never take a plain name another field is entitled to.
-  for (const { id, name } of losers) {
-    let suffixed = withHashSuffix(name, id, maxBytes);
-    for (let attempt = 1; taken.has(suffixed); attempt++) {
-      suffixed = withHashSuffix(name, `${id}#${attempt}`, maxBytes);
-    }
-    names.set(id, suffixed);
-    taken.add(suffixed);
+    if (!names.has(id)) names.set(id, preferredColumnName(field, commonColumns, maxBytes));
   }
   return names;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,10 +1,10 @@
 /**
- * Draft rows of one table → its `TableBatch` (pure): column names resolved over the whole batch,
+ * Draft rows of one table → its `TableBatch` (pure): each field under its key's column name,
  * `users` merged to the latest traits per user, column types as the union of the rows' types, and a
  * stable column order (the rows' own key order carries no meaning).
  */
 import { COMMON_COLUMNS, COMMON_ORDER, FIXED_TYPES, REJECTED_COLUMN, type TableKind } from './columns.js';
-import { resolveColumnNames, type FieldKey } from './names.js';
+import { rawName, resolveColumnNames, type FieldKey, type FieldRoot } from './names.js';
 import { columnValue, type DraftField, type DraftRow } from './rows.js';
 import { inferType, lub, parseTimestamp } from './types-infer.js';
 import type { Column, ColumnType, DialectRules, Row, TableBatch } from './types.js';
@@ -17,12 +17,53 @@ function receivedTime(row: DraftRow): number {
   );
 }
 
+/** The object a field comes from, as the event names it: the key of a field in `_rejected` starts with it. */
+const SOURCE_OBJECT: Readonly<Record<FieldRoot, string>> = {
+  context: 'context',
+  property: 'properties',
+  trait: 'traits',
+};
+
+/** Whether `a` rather than `b` fills `column`: the key spelled as the column first, then the smaller key. */
+function fillsBefore(a: DraftField, b: DraftField, column: string): boolean {
+  const own = Number(rawName(b.key) === column) - Number(rawName(a.key) === column);
+  return own < 0 || (own === 0 && a.id < b.id);
+}
+
+/**
+ * One field per column in a row. Two keys of one event may share a column (`Order ID` and
+ * `order_id` both name `order_id`): the key spelled as the column fills it, else the smallest key
+ * (`fieldId`, code-unit order); the others keep their values in `_rejected`, under their key path as
+ * sent (`properties.Order ID`). So nothing is lost, and which key fills the column depends on that
+ * event alone, never on the rest of the batch.
+ */
+export function oneFieldPerColumn(row: DraftRow, names: ReadonlyMap<string, string>): DraftRow {
+  const chosen = new Map<string, DraftField>();
+  let shared = false;
+  for (const field of row.fields) {
+    const column = names.get(field.id)!;
+    const held = chosen.get(column);
+    if (held !== undefined) shared = true;
+    if (held === undefined || fillsBefore(field, held, column)) chosen.set(column, field);
+  }
+  if (!shared) return row;
+  const kept = new Set(chosen.values());
+  const rejected = { ...row.rejected };
+  for (const field of row.fields) {
+    if (kept.has(field)) continue;
+    const path = `${SOURCE_OBJECT[field.key.root]}.${field.key.path.join('.')}`;
+    setOwn(rejected, Object.hasOwn(rejected, path) ? field.id : path, field.value);
+  }
+  return { ...row, fields: row.fields.filter((field) => kept.has(field)), rejected };
+}
+
 /**
  * One row per user id: the user's identifies of this batch applied in `received_at` order (ties in
- * batch order), so each trait holds its latest value and a trait sent only earlier is kept, as in
- * Segment's `users` table. Users appear in the order of their first identify.
+ * batch order), so each column holds its latest value — whichever key that shares it was sent — and
+ * a trait sent only earlier is kept, as in Segment's `users` table. Users appear in the order of
+ * their first identify. `names` maps each field to its column (`resolveColumnNames`).
  */
-export function mergeLatest(rows: readonly DraftRow[]): DraftRow[] {
+export function mergeLatest(rows: readonly DraftRow[], names: ReadonlyMap<string, string>): DraftRow[] {
   const byUser = new Map<unknown, DraftRow[]>();
   for (const row of rows) {
     const group = byUser.get(row.common.id) ?? [];
@@ -36,7 +77,7 @@ export function mergeLatest(rows: readonly DraftRow[]): DraftRow[] {
     for (const row of ordered) {
       Object.assign(merged.common, row.common);
       for (const [key, value] of Object.entries(row.rejected)) setOwn(merged.rejected, key, value);
-      for (const field of row.fields) fields.set(field.id, field);
+      for (const field of row.fields) fields.set(names.get(field.id)!, field);
       merged.enriched.push(...row.enriched);
     }
     merged.fields = [...fields.values()];
@@ -157,10 +198,11 @@ export function assembleTable(
   rules: DialectRules,
 ): TableBatch {
   const mode = kind === 'users' ? 'latest' : 'append';
-  const rowsIn = mode === 'latest' ? mergeLatest(drafts) : drafts;
   const keys = new Map<string, FieldKey>();
-  for (const row of rowsIn) for (const field of row.fields) keys.set(field.id, field.key);
+  for (const row of drafts) for (const field of row.fields) keys.set(field.id, field.key);
   const names = resolveColumnNames(keys.values(), COMMON_COLUMNS[kind], rules.maxIdentifierBytes);
+  const settled = drafts.map((draft) => oneFieldPerColumn(draft, names));
+  const rowsIn = mode === 'latest' ? mergeLatest(settled, names) : settled;
   const rows = rowsIn.map((draft) => buildRow(draft, names, COMMON_COLUMNS[kind]));
   const columns = inferColumns(rows, COMMON_COLUMNS[kind]);
   return { table, mode, columns, rows };

@@ -239,6 +239,48 @@ test('users: latest traits win across batches, by received_at', async () => {
   assert.equal(await count('crm', 'identifies'), 3, 'every identify call is kept');
 });
 
+test('the same events give the same schema in one batch or in many: one column per name', async () => {
+  const events = (source: string) => [
+    envelope(source, 'track', {
+      messageId: `${source}-1`,
+      event: 'Order Completed',
+      properties: { 'Order ID': 'o-1' },
+    }),
+    envelope(source, 'track', {
+      messageId: `${source}-2`,
+      event: 'Order Completed',
+      properties: { orderId: 'o-2' },
+    }),
+    envelope(source, 'track', {
+      messageId: `${source}-3`,
+      event: 'Order Completed',
+      properties: { order_id: 'o-3' },
+    }),
+    envelope(source, 'identify', { messageId: `${source}-4`, userId: 'u', traits: { planName: 'free' } }),
+    envelope(source, 'identify', { messageId: `${source}-5`, userId: 'u', traits: { 'Plan Name': 'pro' } }),
+  ];
+  await suite.warehouse.load(batchOf('batching-together', events('together')));
+  for (const [index, event] of events('apart').entries()) {
+    await suite.warehouse.load(batchOf(`batching-apart-${index}`, [event]));
+  }
+  for (const table of ['order_completed', 'users']) {
+    assert.deepEqual(await columnTypes('apart', table), await columnTypes('together', table), table);
+  }
+  assert.deepEqual(
+    Object.keys(await columnTypes('together', 'order_completed')).filter((c) => c.startsWith('order')),
+    ['order_id'],
+  );
+  for (const schema of ['together', 'apart']) {
+    const orders = await rows(`SELECT order_id FROM "${schema}".order_completed ORDER BY received_at`);
+    assert.deepEqual(
+      orders.map((r) => r.order_id),
+      ['o-1', 'o-2', 'o-3'],
+    );
+    const [user] = await rows(`SELECT plan_name FROM "${schema}".users`);
+    assert.equal(user?.plan_name, 'pro', schema);
+  }
+});
+
 test('strings round-trip exactly; NUL characters are stripped, not fatal', async () => {
   const samples = [
     'tab\there',
