@@ -75,8 +75,12 @@ async function getJson<T>(key: string): Promise<T> {
   return JSON.parse((await getObject(key)).toString('utf8')) as T;
 }
 
-/** Set by a test to make the next COPY fail the way Redshift's does. */
+/**
+ * Set by a test to make the next COPY fail the way Redshift's does; `onFailure` records what Redshift
+ * would in its load-error views, knowing the COPY's session (the backend pid of its connection).
+ */
 let failNextCopy: Error | undefined;
+let onFailure: ((session: number) => Promise<void>) | undefined;
 const copies: CopyJob[] = [];
 
 /**
@@ -88,6 +92,8 @@ async function emulateCopy(client: pg.ClientBase, job: CopyJob): Promise<void> {
   if (failNextCopy) {
     const error = failNextCopy;
     failNextCopy = undefined;
+    await onFailure?.((client as unknown as { processID: number }).processID);
+    onFailure = undefined;
     throw error;
   }
   assert.ok(
@@ -326,53 +332,86 @@ describe('the Redshift dialect through the shared load flow', () => {
     assert.deepEqual(user, { email: 'u1@example.com', plan: 'pro', received_at: new Date(newer.receivedAt) });
   });
 
-  test('a COPY Redshift rejects fails the load with file, line, column and reason, and commits nothing', async () => {
+  test("a COPY Redshift rejects fails with its own file's errors (never another COPY's with the same query id)", async () => {
     await db.query(
-      'CREATE TABLE public.sys_load_error_detail (query_id bigint, file_name char(256), line_number bigint, column_name char(127),' +
-        ' column_type char(10), position integer, error_code integer, error_message char(512), start_time timestamp)',
+      'CREATE TABLE public.sys_load_error_detail (query_id bigint, session_id integer, start_time timestamp, file_name char(256),' +
+        ' line_number bigint, column_name char(127), column_type char(10), position integer, error_code integer, error_message char(512))',
     );
     try {
+      const file = `s3://${BUCKET}/pipe/load/web/order_completed/b-0007.ndjson.gz`;
+      // Another COPY whose SYS query_id equals this COPY's STL id (4242): a different id family.
       await db.query(
-        `INSERT INTO public.sys_load_error_detail VALUES (4242, 's3://${BUCKET}/pipe/load/web/order_completed/b-0007.ndjson.gz', 1,` +
-          ` 'total', 'float8', 0, 1207, 'Invalid digit, Value ''x'', Pos 0, Type: Double', now())`,
+        `INSERT INTO public.sys_load_error_detail VALUES (4242, 1, now() at time zone 'utc', 's3://${BUCKET}/other.ndjson.gz', 9,` +
+          ` 'email', 'varchar', 0, 1204, 'String length exceeds DDL length')`,
       );
       failNextCopy = Object.assign(new Error("Load into table 'eventpipe_staging_1_raw' failed."), {
         code: 'XX000',
         detail: 'error:  Invalid digit\n  code:      1207\n  query:     4242\n',
       });
+      onFailure = async (session) => {
+        await db.query(
+          `INSERT INTO public.sys_load_error_detail VALUES (987654, $1, now() at time zone 'utc', $2, 1,` +
+            ` 'total', 'float8', 0, 1207, 'Invalid digit, Value ''x'', Pos 0, Type: Double')`,
+          [session, file],
+        );
+      };
       const bad = envelope('track', { event: 'Order Completed', userId: 'u7', properties: { total: 1 } });
       await assert.rejects(warehouse.load(batchOf('b-0007', [bad])), (error: unknown) => {
         assert.ok(error instanceof RedshiftLoadError);
         assert.equal(
           error.message,
-          `COPY into "web"."order_completed" failed (query 4242): s3://${BUCKET}/pipe/load/web/order_completed/b-0007.ndjson.gz` +
+          `COPY into "web"."order_completed" failed (query 4242): ${file}` +
             ` line 1, column total (float8), position 0: Invalid digit, Value 'x', Pos 0, Type: Double (code 1207)`,
         );
+        assert.equal(error.details.length, 1);
         assert.equal(isPermanentRedshiftError(error), true);
         return true;
       });
       assert.deepEqual(await rows(`SELECT 1 FROM _eventpipe.loads WHERE batch_id = 'b-0007'`), []);
       assert.deepEqual(await rows(`SELECT 1 FROM web.tracks WHERE user_id = 'u7'`), []);
+
+      // A COPY that fails without rows of its own (S3 access denied) is a setup error, retried:
+      // the other COPY's rows under the same query id do not make it permanent.
+      failNextCopy = Object.assign(new Error('S3ServiceException:Access Denied,Status 403'), {
+        code: 'XX000',
+        detail: 'query: 4242',
+      });
+      const fine = envelope('track', { event: 'Order Completed', userId: 'u8', properties: { total: 2 } });
+      await assert.rejects(warehouse.load(batchOf('b-0008', [fine])), (error: unknown) => {
+        assert.ok(error instanceof RedshiftLoadError);
+        assert.equal(isPermanentRedshiftError(error), false);
+        return true;
+      });
     } finally {
       await db.query('DROP TABLE IF EXISTS public.sys_load_error_detail');
     }
   });
 
-  test('without SYS_LOAD_ERROR_DETAIL the STL_LOAD_ERRORS table is read', async () => {
+  test('without SYS_LOAD_ERROR_DETAIL the STL_LOAD_ERRORS table is read, by file, session and start time', async () => {
     await db.query(
-      'CREATE TABLE public.stl_load_errors (query integer, filename char(256), line_number bigint, colname char(127),' +
+      'CREATE TABLE public.stl_load_errors (query integer, session integer, filename char(256), line_number bigint, colname char(127),' +
         ' type char(10), position integer, err_code integer, err_reason char(100), starttime timestamp)',
     );
     try {
       await db.query(
-        `INSERT INTO public.stl_load_errors VALUES (77, 's3://b/f.ndjson.gz', 3, 'email', 'varchar', 0, 1204, 'String length exceeds DDL length', now())`,
+        `INSERT INTO public.stl_load_errors VALUES (77, 31, 's3://b/f.ndjson.gz', 3, 'email', 'varchar', 0, 1204,` +
+          ` 'String length exceeds DDL length', now() at time zone 'utc')`,
       );
       const cause = Object.assign(new Error('Load failed'), { code: 'XX000', detail: 'query: 77' });
-      const explained = await explainCopyFailure(db, '"web"."users"', cause);
+      const attempt = { file: 's3://b/f.ndjson.gz', session: 31, startedAt: new Date() };
+      const explained = await explainCopyFailure(db, '"web"."users"', cause, attempt);
       assert.ok(explained instanceof RedshiftLoadError);
       assert.equal(
         explained.message,
         'COPY into "web"."users" failed (query 77): s3://b/f.ndjson.gz line 3, column email (varchar), position 0: String length exceeds DDL length (code 1204)',
+      );
+      const otherSession = await explainCopyFailure(db, '"web"."users"', cause, { ...attempt, session: 32 });
+      assert.ok(otherSession instanceof RedshiftLoadError && !otherSession.permanent);
+      const hourLater = { ...attempt, startedAt: new Date(Date.now() + 3_600_000) };
+      const stale = await explainCopyFailure(db, '"web"."users"', cause, hourLater);
+      assert.ok(
+        stale instanceof RedshiftLoadError && !stale.permanent,
+        'errors from before the COPY are not its own',
       );
     } finally {
       await db.query('DROP TABLE IF EXISTS public.stl_load_errors');

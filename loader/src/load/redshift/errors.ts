@@ -41,17 +41,64 @@ export interface LoadErrorDetail {
   reason: string;
 }
 
+/** Which COPY failed: its own load file, the session that ran it, and when it started. */
+export interface CopyAttempt {
+  /** The `s3://` URL of the load file the COPY's manifest lists (unique to a batch and table). */
+  file: string;
+  /** The backend process id of the COPY's connection (`session_id` / `session` in the views), when known. */
+  session?: number;
+  /** The loader's clock just before the COPY was sent. */
+  startedAt: Date;
+}
+
 /**
- * `SYS_LOAD_ERROR_DETAIL` exists on provisioned clusters and on Serverless and also covers
- * concurrency-scaling clusters; `STL_LOAD_ERRORS` only exists on provisioned clusters. Values are
- * deliberately not selected (`raw_field_value`, `raw_line`): they are user data and do not belong in logs.
+ * How far the warehouse's clock may be behind the loader's: errors recorded up to this long before the
+ * COPY was sent still count as the COPY's. An earlier attempt of the same batch within the margin has
+ * the same files and the same rows, so it can only report the same rejected rows.
  */
-export const LOAD_ERROR_QUERIES = {
-  sys: `SELECT trim(file_name) AS file, line_number AS line, trim(column_name) AS column_name, trim(column_type) AS column_type, position AS pos, error_code AS code, trim(error_message) AS reason FROM sys_load_error_detail WHERE query_id = $1 ORDER BY line_number LIMIT 10`,
-  stl: `SELECT trim(filename) AS file, line_number AS line, trim(colname) AS column_name, trim(type) AS column_type, position AS pos, err_code AS code, trim(err_reason) AS reason FROM stl_load_errors WHERE query = $1 ORDER BY line_number LIMIT 10`,
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** `file_name` / `filename` are `character(256)`: a longer URL is stored cut. */
+const FILE_NAME_CHARS = 256;
+
+const SELECTED = {
+  sys: `trim(file_name) AS file, line_number AS line, trim(column_name) AS column_name, trim(column_type) AS column_type, position AS pos, error_code AS code, trim(error_message) AS reason`,
+  stl: `trim(filename) AS file, line_number AS line, trim(colname) AS column_name, trim(type) AS column_type, position AS pos, err_code AS code, trim(err_reason) AS reason`,
 } as const;
 
-/** Redshift's COPY errors carry a DETAIL block with a `query: <id>` line naming the failed COPY. */
+/**
+ * The rejected rows of one COPY, found by its own load file (plus session and start time), never by
+ * the `query: N` of its error: that is an STL query id, and AWS documents that `query_id` in the SYS
+ * views is a different identifier, so matching one against the other reads another COPY's errors (and
+ * on Serverless, which has no STL tables, finds none). `SYS_LOAD_ERROR_DETAIL` exists on provisioned
+ * clusters and Serverless and covers concurrency scaling; `STL_LOAD_ERRORS` only on provisioned
+ * clusters. Parameters: `$1` the file URL (cut to 256 characters), `$2` the earliest start time,
+ * `$3` the session when known. Values are deliberately not selected (`raw_field_value`, `raw_line`):
+ * they are user data and do not belong in logs.
+ */
+export function loadErrorQuery(view: 'sys' | 'stl', withSession: boolean): string {
+  const [table, file, session, start] =
+    view === 'sys'
+      ? ['sys_load_error_detail', 'file_name', 'session_id', 'start_time']
+      : ['stl_load_errors', 'filename', 'session', 'starttime'];
+  const bySession = withSession ? ` AND ${session} = $3` : '';
+  return (
+    `SELECT ${SELECTED[view]} FROM ${table} WHERE trim(${file}) = $1 AND ${start} >= $2${bySession}` +
+    ` ORDER BY ${start} DESC, line_number LIMIT 10`
+  );
+}
+
+/** The bind values of `loadErrorQuery` for `attempt`. */
+export function loadErrorValues(attempt: CopyAttempt): unknown[] {
+  const file = attempt.file.slice(0, FILE_NAME_CHARS);
+  const earliest = new Date(attempt.startedAt.getTime() - CLOCK_SKEW_MS).toISOString();
+  return attempt.session === undefined ? [file, earliest] : [file, earliest, attempt.session];
+}
+
+/**
+ * Redshift's COPY errors carry a DETAIL block with a `query: <id>` line: an STL query id, reported in
+ * the message for whoever looks it up by hand, never used to find the errors.
+ */
 export function copyQueryIdFromError(error: unknown): number | undefined {
   const e = asDatabaseError(error);
   if (!e) return undefined;
@@ -72,15 +119,20 @@ function toDetail(row: Record<string, unknown>): LoadErrorDetail {
   };
 }
 
-/** Reads the rejected rows of COPY `queryId`, from the SYS view, else from the STL table. */
-export async function readLoadErrors(db: Queryable, queryId: number): Promise<LoadErrorDetail[]> {
+/**
+ * Reads the rejected rows of a COPY attempt: from the SYS view, else (older provisioned clusters, or
+ * nothing there yet) from the STL table. On Serverless the STL table does not exist and its query fails.
+ */
+export async function readLoadErrors(db: Queryable, attempt: CopyAttempt): Promise<LoadErrorDetail[]> {
+  const withSession = attempt.session !== undefined;
+  const values = loadErrorValues(attempt);
   try {
-    const { rows } = await db.query(LOAD_ERROR_QUERIES.sys, [queryId]);
+    const { rows } = await db.query(loadErrorQuery('sys', withSession), values);
     if (rows.length > 0) return rows.map(toDetail);
   } catch {
     // The view is missing on older provisioned clusters: the STL table below is the fallback.
   }
-  const { rows } = await db.query(LOAD_ERROR_QUERIES.stl, [queryId]);
+  const { rows } = await db.query(loadErrorQuery('stl', withSession), values);
   return rows.map(toDetail);
 }
 
@@ -134,22 +186,25 @@ function isServerError(error: unknown): boolean {
 
 /**
  * Turns a failed COPY into a RedshiftLoadError naming file, line, column and reason. `db` is another
- * connection than the COPY's (that one is in an aborted transaction); the COPY is identified by the
- * query id in its error. A serialization conflict, and errors that are not the server's (a dropped
- * connection), are returned unchanged: they are not about the files.
+ * connection than the COPY's (that one is in an aborted transaction); the COPY's errors are found by
+ * its load file, session and start time (`attempt`). A serialization conflict, and errors that are
+ * not the server's (a dropped connection), are returned unchanged: they are not about the files.
  */
-export async function explainCopyFailure(db: Queryable, table: string, error: unknown): Promise<unknown> {
+export async function explainCopyFailure(
+  db: Queryable,
+  table: string,
+  error: unknown,
+  attempt: CopyAttempt,
+): Promise<unknown> {
   if (!isServerError(error) || isSerializableIsolationError(error)) return error;
-  const queryId = copyQueryIdFromError(error);
   let details: LoadErrorDetail[] = [];
-  if (queryId !== undefined) {
-    try {
-      details = await readLoadErrors(db, queryId);
-    } catch {
-      // The system views could not be read (permissions, connection lost): report COPY's own message.
-    }
+  try {
+    details = await readLoadErrors(db, attempt);
+  } catch {
+    // The system views could not be read (permissions, connection lost, no STL on Serverless):
+    // report COPY's own message; the batch is retried.
   }
-  return new RedshiftLoadError(table, queryId, details, error);
+  return new RedshiftLoadError(table, copyQueryIdFromError(error), details, error);
 }
 
 /**

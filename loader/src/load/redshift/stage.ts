@@ -11,7 +11,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ClientBase } from 'pg';
 import type { Stager } from '../../stage.js';
 import type { StagingTarget, TableRef } from '../dialect.js';
-import { explainCopyFailure, type Queryable } from './errors.js';
+import { explainCopyFailure, type CopyAttempt, type Queryable } from './errors.js';
 import { buildJsonPaths, buildManifest, copyObjectKeys, s3Url } from './manifest.js';
 import {
   copyFromS3,
@@ -46,6 +46,15 @@ export interface RedshiftStageOptions {
   errorReader: Queryable;
   /** Runs the COPY; the default sends the statement. (Tests against PostgreSQL emulate it from S3.) */
   runCopy?: (client: ClientBase, job: CopyJob) => Promise<void>;
+}
+
+/**
+ * The server process id of `client`'s connection, which the load-error views record as the COPY's
+ * session. `pg` keeps it from the connection handshake but does not declare it in its types.
+ */
+function backendProcessId(client: ClientBase): number | undefined {
+  const id = (client as { processID?: unknown }).processID;
+  return typeof id === 'number' ? id : undefined;
 }
 
 const sendCopy = async (client: ClientBase, job: CopyJob) => {
@@ -93,6 +102,11 @@ export function createRedshiftStage(options: RedshiftStageOptions) {
         credentials: options.credentials,
       }),
     };
+    const attempt: CopyAttempt = {
+      file: s3Url(bucket, loadFile),
+      session: backendProcessId(client),
+      startedAt: new Date(),
+    };
     try {
       await runCopy(client, job);
     } catch (error) {
@@ -100,6 +114,7 @@ export function createRedshiftStage(options: RedshiftStageOptions) {
         options.errorReader,
         `${quoteIdent(target.schema)}.${quoteIdent(target.table)}`,
         error,
+        attempt,
       );
     }
     await client.query(dedupStaging(target, staging, table, batch.mode));
