@@ -33,5 +33,7 @@ export {
   RedshiftLoadError,
   explainCopyFailure,
   redshiftSql,
+  withStoredEnvelopes,
+  MAX_ENVELOPE_JSON_BYTES,
   type CopyJob,
 } from './load/redshift/index.js';

@@ -10,6 +10,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
@@ -31,6 +32,8 @@ import {
   RedshiftLoadError,
   redshiftRules,
   redshiftSql,
+  MAX_ENVELOPE_JSON_BYTES,
+  withStoredEnvelopes,
   transform,
   type CopyJob,
   type SqlDialect,
@@ -59,7 +62,10 @@ let s3Config: {
 const REDSHIFT_SHIMS = [
   'CREATE DOMAIN super AS jsonb',
   `CREATE FUNCTION getdate() RETURNS timestamptz LANGUAGE sql AS 'SELECT clock_timestamp()'`,
-  `CREATE FUNCTION json_parse(text) RETURNS jsonb LANGUAGE sql IMMUTABLE AS 'SELECT $1::jsonb'`,
+  // JSON_PARSE reads a VARCHAR, which holds at most 65,535 bytes.
+  `CREATE FUNCTION json_parse(text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN
+     IF octet_length($1) > 65535 THEN RAISE EXCEPTION 'value too long for type character varying(65535)' USING ERRCODE = '22001'; END IF;
+     RETURN $1::jsonb; END $$`,
 ];
 
 /** Redshift's storage clauses, which PostgreSQL has no syntax for; the rest of the DDL is sent as is. */
@@ -160,7 +166,10 @@ before(async () => {
       redshiftSql.migration(ref, m).map((s) => ({ ...s, text: postgresSpelling(s.text) })),
   };
   const pool = new pg.Pool({ connectionString: postgres.url, max: 4 });
-  warehouse = createFlowWarehouse(pool, dialect, { metaSchema: '_eventpipe', log });
+  warehouse = withStoredEnvelopes(createFlowWarehouse(pool, dialect, { metaSchema: '_eventpipe', log }), s3, {
+    bucket: BUCKET,
+    prefix: s3Config.prefix,
+  });
   await warehouse.init();
 });
 
@@ -416,6 +425,32 @@ describe('the Redshift dialect through the shared load flow', () => {
     } finally {
       await db.query('DROP TABLE IF EXISTS public.stl_load_errors');
     }
+  });
+
+  test('a dead letter too large for a VARCHAR (65,535 bytes) is stored in S3 and referenced from its row', async () => {
+    const envelope = { v: 1, messageId: 'huge-1', event: { properties: { blob: 'é'.repeat(40_000) } } };
+    const json = JSON.stringify(envelope);
+    assert.ok(Buffer.byteLength(json) > MAX_ENVELOPE_JSON_BYTES);
+    const entry = { sourceId: 'web', messageId: 'huge-1', streamSequence: 4711, reason: 'too big', envelope };
+    await warehouse.deadLetter([
+      entry,
+      { ...entry, messageId: 'small-1', streamSequence: 4712, envelope: { v: 1 } },
+    ]);
+    const letters = await rows(
+      `SELECT message_id, envelope FROM _eventpipe.dead_letters WHERE message_id IN ('huge-1', 'small-1') ORDER BY message_id`,
+    );
+    assert.deepEqual(letters, [
+      {
+        message_id: 'huge-1',
+        envelope: {
+          stored_at: `s3://${BUCKET}/pipe/dead-letters/web/4711.json`,
+          bytes: Buffer.byteLength(json),
+          sha256: createHash('sha256').update(json).digest('hex'),
+        },
+      },
+      { message_id: 'small-1', envelope: { v: 1 } },
+    ]);
+    assert.equal((await getObject('pipe/dead-letters/web/4711.json')).toString('utf8'), json);
   });
 
   test('dead letters: every failure is a row carrying the attempt count and the first failure', async () => {

@@ -12,12 +12,14 @@ import { createStager, s3ClientConfig } from '../../stage.js';
 import type { SqlDialect } from '../dialect.js';
 import { createFlowWarehouse } from '../flow.js';
 import type { Warehouse } from '../warehouse.js';
+import { withStoredEnvelopes } from './dead-letters.js';
 import { createRedshiftStage } from './stage.js';
 import { redshiftSql, type CopySource } from './sql.js';
 
 export { isPermanentRedshiftError, RedshiftLoadError, explainCopyFailure } from './errors.js';
 export { redshiftSql } from './sql.js';
 export { createRedshiftStage, type CopyJob, type RedshiftStageOptions } from './stage.js';
+export { withStoredEnvelopes, MAX_ENVELOPE_JSON_BYTES } from './dead-letters.js';
 
 /** One transaction per batch and one loader per table (see docs/warehouses/redshift.md): few connections. */
 const POOL_SIZE = 4;
@@ -71,7 +73,11 @@ export function createRedshiftWarehouse(
       errorReader: { query: (text, values) => pool.query(text, values) },
     }),
   };
-  const warehouse = createFlowWarehouse(pool, dialect, { metaSchema: config.warehouse.metaSchema, log });
+  const warehouse = withStoredEnvelopes(
+    createFlowWarehouse(pool, dialect, { metaSchema: config.warehouse.metaSchema, log }),
+    s3,
+    { bucket: config.s3.bucket, prefix: config.s3.prefix },
+  );
   return {
     ...warehouse,
     async close() {
