@@ -298,6 +298,47 @@ test('enrichment keys naming one column apply in order, and a bad time goes to _
   assert.deepEqual(row._rejected, { sent_at: 'not a time' });
 });
 
+test("aliases keeps its traits as columns, as Segment's aliases table does (aliases.email)", () => {
+  const alias = envelope('alias', {
+    userId: 'u',
+    previousId: 'anon',
+    traits: { email: 'ada@example.com', planName: 'pro', user_id: 'spoofed' },
+  });
+  const [row] = table([alias], 'aliases').rows;
+  assert.equal(row!.previous_id, 'anon');
+  assert.equal(row!.email, 'ada@example.com');
+  assert.equal(row!.plan_name, 'pro');
+  assert.equal(row!.user_id, 'u');
+  assert.equal(row!.trait_user_id, 'spoofed');
+});
+
+test("users has Segment's columns: id, received_at, traits — no anonymous_id or event times", () => {
+  const identify = envelope('identify', {
+    userId: 'u',
+    anonymousId: 'anon',
+    sentAt: RECEIVED,
+    traits: { email: 'ada@example.com' },
+    context: { ip: '203.0.113.1' },
+  });
+  assert.deepEqual(
+    table([identify], 'users').columns.map((c) => c.name),
+    ['id', 'received_at', 'email'],
+  );
+  const identifies = table([identify], 'identifies').columns.map((c) => c.name);
+  for (const name of [
+    'id',
+    'anonymous_id',
+    'user_id',
+    'received_at',
+    'sent_at',
+    'timestamp',
+    'context_ip',
+    'email',
+  ]) {
+    assert.ok(identifies.includes(name), name);
+  }
+});
+
 test('"Order ID", orderId and order_id share the column order_id, whatever the batching', () => {
   const events = [
     envelope('track', { messageId: 'a', event: 'x', properties: { 'Order ID': 'o-1', total: 1 } }),

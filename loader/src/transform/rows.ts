@@ -221,6 +221,8 @@ export function eventDrafts(event: EnrichedEvent, rules: DialectRules, keys = ne
       return [{ table: 'groups', kind: 'groups', row: base }];
     case 'alias':
       set(base, 'previous_id', raw.previousId);
+      // Segment's aliases table has the traits an alias call carries as columns (`aliases.email`).
+      addFields(base, 'trait', 'traits', raw.traits, keys);
       return [{ table: 'aliases', kind: 'aliases', row: base }];
   }
 }
