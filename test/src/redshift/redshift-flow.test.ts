@@ -15,6 +15,7 @@ import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { createLogger, type Envelope, type EventType, type SegmentEvent } from '@eventpipe/core';
+import { compatQueries, normalise, workloadBatches } from '../compat/segment-workload.js';
 import {
   S3RVER_CREDENTIALS,
   startPostgres,
@@ -424,6 +425,14 @@ describe('the Redshift dialect through the shared load flow', () => {
       );
     } finally {
       await db.query('DROP TABLE IF EXISTS public.stl_load_errors');
+    }
+  });
+
+  test('Segment models run unchanged on the Redshift dialect (the PostgreSQL suite runs the same queries)', async () => {
+    for (const batch of workloadBatches(redshiftRules, 5, 'rs_')) await warehouse.load(batch);
+    for (const query of compatQueries('rs_')) {
+      const found = await rows(query.sql);
+      assert.deepEqual(normalise(found, query.expected), query.expected, query.name);
     }
   });
 

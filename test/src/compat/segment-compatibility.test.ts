@@ -1,0 +1,57 @@
+/**
+ * Segment compatibility on PostgreSQL: the multi-source workload loaded in one batch and again in
+ * batches of three, then the queries of existing Segment models, which must find Segment's tables,
+ * columns and values (the Redshift dialect runs the same queries in test/src/redshift).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { createLogger } from '@eventpipe/core';
+import { startPostgres } from '@eventpipe/local';
+import { createPostgresWarehouse, postgresRules } from '@eventpipe/loader';
+import { compatQueries, normalise, workloadBatches } from './segment-workload.js';
+
+test('Segment models run unchanged on PostgreSQL, whatever the batching', async (t) => {
+  const server = await startPostgres();
+  t.after(() => server.dispose());
+  const columnsBySize: Record<string, unknown>[][] = [];
+  for (const size of [100, 3]) {
+    const database = `compat_${size}`;
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+    const url = new URL(server.url);
+    url.pathname = `/${database}`;
+    const warehouse = createPostgresWarehouse(
+      { kind: 'postgres', url: url.toString(), metaSchema: '_eventpipe' },
+      createLogger('test', 'silent'),
+    );
+    const db = new pg.Pool({ connectionString: url.toString(), max: 1 });
+    try {
+      await warehouse.init();
+      for (const batch of workloadBatches(postgresRules, size)) await warehouse.load(batch);
+      for (const query of compatQueries()) {
+        const { rows } = await db.query(query.sql);
+        assert.deepEqual(
+          normalise(rows, query.expected),
+          query.expected,
+          `${query.name} (batches of ${size})`,
+        );
+      }
+      const { rows } = await db.query(
+        `SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns` +
+          ` WHERE table_schema IN ('web', 'ios', 'backend') ORDER BY 1, 2, 3`,
+      );
+      columnsBySize.push(rows);
+    } finally {
+      await db.end();
+      await warehouse.close();
+    }
+  }
+  assert.deepEqual(
+    columnsBySize[1],
+    columnsBySize[0],
+    'the same schema in one batch and in batches of three',
+  );
+});
