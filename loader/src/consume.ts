@@ -12,7 +12,7 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isEventType, isNotFound, type Config, type Envelope, type Logger } from '@eventpipe/core';
+import { isEventType, isNotFound, parseJson, type Config, type Envelope, type Logger } from '@eventpipe/core';
 
 const NANOS_PER_SECOND = 1_000_000_000;
 
@@ -164,7 +164,8 @@ export type Decoded = { ok: true; envelope: Envelope } | { ok: false; reason: st
 export function decodeEnvelope(data: Uint8Array): Decoded {
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+    // Lossless: a number literal a double would round keeps its digits (`LosslessNumber`).
+    value = parseJson(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
   } catch (error) {
     return { ok: false, reason: `not JSON: ${(error as Error).message}` };
   }

@@ -17,6 +17,7 @@ export interface LoaderMetrics {
   rowsLoaded: Counter<'table'>;
   deadLettered: Counter<'source'>;
   rejectedValues: Counter<'schema' | 'table'>;
+  surrogatesReplaced: Counter<'source'>;
   consumerPending: Gauge;
   /**
    * Sets where the consumer's lag comes from, asked at scrape time (consumer info from JetStream):
@@ -85,10 +86,18 @@ export function createLoaderMetrics(): LoaderMetrics {
     rejectedValues: new Counter({
       name: 'eventpipe_rejected_values_total',
       help:
-        "Values loaded into a row's _rejected column because they fit no column (key collisions, " +
-        'non-objects where objects belong, non-timestamps in timestamp columns), by warehouse schema ' +
-        'and table, counted when their batch commits',
+        "Values loaded into a row's _rejected column because they fit no column (a type its column " +
+        'cannot hold, key collisions, non-objects where objects belong, past the column budget), by ' +
+        'warehouse schema and table, counted when their batch commits',
       labelNames: ['schema', 'table'],
+      registers,
+    }),
+    surrogatesReplaced: new Counter({
+      name: 'eventpipe_replaced_surrogates_total',
+      help:
+        'Strings of loaded events holding a lone UTF-16 surrogate (half an emoji), stored with U+FFFD ' +
+        'in its place, by source, counted when their batch commits',
+      labelNames: ['source'],
       registers,
     }),
     consumerPending: new Gauge({

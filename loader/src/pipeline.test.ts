@@ -94,6 +94,8 @@ class MemoryWarehouse implements Warehouse {
     maxIdentifierBytes: 63,
     maxColumns: 1600,
     canWiden: () => true,
+    numeric: { maxIntegerDigits: 131072, maxFractionDigits: 16383 },
+    arrays: 'text' as const,
   };
   readonly ids: string[] = [];
   readonly batches = new Set<string>();
@@ -109,10 +111,27 @@ class MemoryWarehouse implements Warehouse {
     }
     const ids = batch.sources.flatMap((s) => s.tables.flatMap((t) => t.rows.map((r) => String(r.id))));
     if (ids.some((id) => id.startsWith('poison'))) throw new Rejected('invalid input syntax');
-    if (this.batches.has(batch.batchId)) return { alreadyLoaded: true, rowsByTable: {}, migrations: [] };
+    if (this.batches.has(batch.batchId))
+      return { alreadyLoaded: true, rowsByTable: {}, rejectedByTable: {}, migrations: [] };
     this.batches.add(batch.batchId);
     this.ids.push(...ids);
-    return { alreadyLoaded: false, rowsByTable: { 'web.tracks': ids.length }, migrations: [] };
+    // As the real flow reports it: the values each table's rows keep in `_rejected`.
+    const rejectedByTable: Record<string, number> = {};
+    for (const { schema, tables } of batch.sources) {
+      for (const { table, rows } of tables) {
+        const values = rows.reduce(
+          (n, r) => n + Object.keys((r._rejected as object | undefined) ?? {}).length,
+          0,
+        );
+        if (values > 0) rejectedByTable[`${schema}.${table}`] = values;
+      }
+    }
+    return {
+      alreadyLoaded: false,
+      rowsByTable: { 'web.tracks': ids.length },
+      rejectedByTable,
+      migrations: [],
+    };
   }
   async deadLetter(entries: DeadLetter[]) {
     this.deadLetters.push(...entries);
@@ -268,28 +287,11 @@ test('values kept in _rejected are counted per table once, when their batch load
   assert.deepEqual(await counted(), [['web', 'tracks', 4]]);
 });
 
-test("rejectedValueCounts sums the keys of each row's _rejected and leaves clean tables out", () => {
-  const table = (name: string, rows: Record<string, unknown>[]) => ({
-    table: name,
-    mode: 'append' as const,
-    columns: [],
-    rows,
-  });
-  const sources: SourceBatch[] = [
-    {
-      sourceId: 'web',
-      schema: 'web',
-      tables: [
-        table('tracks', [
-          { id: 'a', _rejected: { x: 1, y: 'z' } },
-          { id: 'b' },
-          { id: 'c', _rejected: { x: 2 } },
-        ]),
-        table('pages', [{ id: 'd' }]),
-      ],
-    },
-  ];
-  assert.deepEqual(rejectedValueCounts(sources), [{ schema: 'web', table: 'tracks', values: 3 }]);
+test("rejectedValueCounts labels a load's rejected values by schema and table", () => {
+  assert.deepEqual(rejectedValueCounts({ 'web.tracks': 3, 'app.order.v2': 1 }), [
+    { schema: 'web', table: 'tracks', values: 3 },
+    { schema: 'app', table: 'order.v2', values: 1 },
+  ]);
 });
 
 test('two batches in flight: the second is prepared while the first loads, and commits after it', async () => {

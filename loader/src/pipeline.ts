@@ -25,7 +25,6 @@ import { decodeEnvelope, type Delivery } from './consume.js';
 import { poisonDeadLetter, undecodableDeadLetter } from './deadletter.js';
 import type { LoaderMetrics, Step } from './pipeline-metrics.js';
 import { ndjsonLine, type RawGroup, type Stager } from './stage.js';
-import { REJECTED_COLUMN } from './transform/columns.js';
 import type { DeadLetter, Warehouse } from './load/warehouse.js';
 import type { DialectRules, EnrichedEvent, SourceBatch } from './transform/types.js';
 
@@ -120,22 +119,17 @@ interface Item {
   envelope: Envelope;
 }
 
-/** How many values each table's rows keep in `_rejected` (tables with none are left out). */
+/**
+ * The metric labels of a load's `rejectedByTable` (`<schema>.<table>` → values kept in `_rejected`,
+ * counted after schema planning, so values an existing column's type refused are in it too).
+ */
 export function rejectedValueCounts(
-  sources: readonly SourceBatch[],
+  rejectedByTable: Readonly<Record<string, number>>,
 ): { schema: string; table: string; values: number }[] {
-  const counts = [];
-  for (const { schema, tables } of sources) {
-    for (const { table, rows } of tables) {
-      let values = 0;
-      for (const row of rows) {
-        const rejected = row[REJECTED_COLUMN];
-        if (typeof rejected === 'object' && rejected !== null) values += Object.keys(rejected).length;
-      }
-      if (values > 0) counts.push({ schema, table, values });
-    }
-  }
-  return counts;
+  return Object.entries(rejectedByTable).map(([key, values]) => {
+    const dot = key.indexOf('.');
+    return { schema: key.slice(0, dot), table: key.slice(dot + 1), values };
+  });
 }
 
 /** Raw archive files: one per source, lines in stream order, named after the first envelope's hour. */
@@ -209,8 +203,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       for (const [table, rows] of Object.entries(result.rowsByTable)) metrics.rowsLoaded.inc({ table }, rows);
       // A batch loaded before (redelivery) did not load its values again: count them once.
       if (!result.alreadyLoaded) {
-        for (const { values, ...labels } of rejectedValueCounts(sources))
+        for (const { values, ...labels } of rejectedValueCounts(result.rejectedByTable))
           metrics.rejectedValues.inc(labels, values);
+        for (const { sourceId, surrogatesReplaced } of sources)
+          if (surrogatesReplaced) metrics.surrogatesReplaced.inc({ source: sourceId }, surrogatesReplaced);
       }
       log.info(
         {

@@ -5,8 +5,9 @@ import { ndjsonBody, ndjsonLine, ndjsonRows } from './stage.js';
 test('a raw line is the message bytes themselves, unless they hold a line break', () => {
   const plain = Buffer.from('{"a":"x\\ny"}');
   assert.equal(ndjsonLine(plain), plain, 'no copy for the common case');
-  const pretty = Buffer.from('{\n  "a": 1\n}');
-  assert.equal(Buffer.from(ndjsonLine(pretty)).toString(), '{"a":1}');
+  // A line break is whitespace between tokens: a space keeps the JSON and every digit as sent.
+  const pretty = Buffer.from('{\n  "a": 1234567890123456789,\n "b": 1e400\n}');
+  assert.equal(Buffer.from(ndjsonLine(pretty)).toString(), '{   "a": 1234567890123456789,  "b": 1e400 }');
 });
 
 test('ndjson bodies end every line with a newline', () => {

@@ -12,6 +12,7 @@ import { CreateBucketCommand, HeadBucketCommand, S3Client, type S3ClientConfig }
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Config, Logger } from '@eventpipe/core';
 import type { Row, SourceBatch } from './transform/types.js';
+import { jsonText } from './transform/values.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -33,13 +34,13 @@ export function loadKey(prefix: string, sourceId: string, table: string, batchId
 const NEWLINE = 0x0a;
 
 /**
- * One raw message per line: its bytes exactly as consumed (no copy, no decoding), unless they hold a
- * line break, which in valid JSON can only be whitespace between tokens: then re-serialised.
+ * One raw message per line: its bytes exactly as consumed (no copy, no decoding). A line break in
+ * valid JSON can only be whitespace between tokens (inside a string it must be escaped), so one is
+ * replaced by a space: the same JSON, every other byte, number digits included, as the client sent.
  */
 export function ndjsonLine(data: Uint8Array): Uint8Array {
   if (!data.includes(NEWLINE)) return data;
-  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
-  return Buffer.from(JSON.stringify(JSON.parse(text)));
+  return Buffer.from(data).map((byte) => (byte === NEWLINE ? 0x20 : byte));
 }
 
 const NEWLINE_BYTES = Buffer.from('\n');
@@ -76,10 +77,10 @@ export function s3ClientConfig(s3: Config['s3']): S3ClientConfig {
   };
 }
 
-/** Rows as NDJSON, concatenated directly (no array of line strings to join). */
+/** Rows as NDJSON (exact numbers with their digits), concatenated directly (no array of lines to join). */
 export function ndjsonRows(rows: readonly Row[]): string {
   let body = '';
-  for (const row of rows) body += JSON.stringify(row) + '\n';
+  for (const row of rows) body += jsonText(row) + '\n';
   return body;
 }
 

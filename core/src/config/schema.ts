@@ -119,6 +119,12 @@ export const ConfigSchema = Type.Object({
       iamRole: Type.Optional(Type.String()),
       /** Schema holding loads, migrations and dead letters. */
       metaSchema: Type.String({ default: '_eventpipe', pattern: '^[a-z_][a-z0-9_]*$' }),
+      /**
+       * How arrays (and objects nested too deep to flatten) are stored: `text`, JSON text in a text
+       * column as Segment stores them (`LIKE`, `JSON_EXTRACT_PATH_TEXT` work); `native`, in a jsonb
+       * (PostgreSQL) or SUPER (Redshift) column. Applies to columns created from then on.
+       */
+      arrays: Type.Union([Type.Literal('text'), Type.Literal('native')], { default: 'text' }),
     },
     { default: {} },
   ),

@@ -18,6 +18,7 @@ import { hostname } from 'node:os';
 import type { ClientBase, Pool, PoolClient } from 'pg';
 import type { Logger } from '@eventpipe/core';
 import type { TableBatch } from '../transform/types.js';
+import { jsonText } from '../transform/values.js';
 import { planTable, type ExistingColumn, type Migration } from '../schema/index.js';
 import type { SqlDialect, Statement, TableRef } from './dialect.js';
 import type { DeadLetter, LoadBatch, LoadResult, Warehouse } from './warehouse.js';
@@ -101,7 +102,10 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
     for (const name of lockNames) for (const statement of dialect.lock(name)) await run(client, statement);
 
     if ((await run(client, dialect.findLoad(metaSchema, batch.batchId))).rows.length > 0) {
-      return { kind: 'loaded', result: { alreadyLoaded: true, rowsByTable: {}, migrations: [] } };
+      return {
+        kind: 'loaded',
+        result: { alreadyLoaded: true, rowsByTable: {}, rejectedByTable: {}, migrations: [] },
+      };
     }
 
     const migrations: string[] = [];
@@ -112,6 +116,7 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
     }
 
     const rowsByTable: Record<string, number> = {};
+    const rejectedByTable: Record<string, number> = {};
     const outside: { ref: TableRef; migration: Migration }[] = [];
     for (const [index, { ref, table }] of tables.entries()) {
       const described = (await run(client, dialect.describeTable(ref))).rows;
@@ -122,6 +127,7 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
               described.map((r) => [String(r.column_name), dialect.existingColumn(r)]),
             );
       const plan = planTable(existing, table, dialect.rules);
+      if (plan.rejectedValues > 0) rejectedByTable[tableKey(ref)] = plan.rejectedValues;
       const deferred = plan.migrations.filter((m) => dialect.runsOutsideTransaction(m));
       if (deferred.length > 0) {
         outside.push(...deferred.map((migration) => ({ ref, migration })));
@@ -170,7 +176,7 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
         startedAt,
       }),
     );
-    return { kind: 'loaded', result: { alreadyLoaded: false, rowsByTable, migrations } };
+    return { kind: 'loaded', result: { alreadyLoaded: false, rowsByTable, rejectedByTable, migrations } };
   };
 
   const load = async (batch: LoadBatch): Promise<LoadResult> => {
@@ -217,7 +223,7 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
             messageId: entry.messageId,
             streamSequence: entry.streamSequence,
             reason: entry.reason,
-            envelopeJson: JSON.stringify(entry.envelope),
+            envelopeJson: jsonText(entry.envelope),
           }),
         );
       }

@@ -37,6 +37,12 @@ export interface LoadResult {
    * mode); rows skipped as already loaded are not counted.
    */
   rowsByTable: Record<string, number>;
+  /**
+   * Values the loaded rows keep in `_rejected` per `<schema>.<table>` (tables with none left out):
+   * those the transform put there and those schema planning moved (a value an existing column's type
+   * cannot hold). Empty when `alreadyLoaded`.
+   */
+  rejectedByTable: Record<string, number>;
   /** DDL applied for this batch (create table, add column, widen type). */
   migrations: string[];
 }

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isLosslessNumber, stringifyJson } from '@eventpipe/core';
 import { daysInRange, dayPrefix, parseArchive } from './archive.js';
 import { selectTables } from './replay.js';
 import { rawKey } from '../stage.js';
@@ -43,6 +44,18 @@ test('archive lines decode to envelopes; a damaged line names the object and lin
     () => parseArchive('raw/web/x.ndjson.gz', `${JSON.stringify(envelope)}\n{oops\n`),
     /raw\/web\/x\.ndjson\.gz line 2/,
   );
+});
+
+test('archive lines decode losslessly: a replay loads the digits the client sent', () => {
+  const line =
+    '{"v":1,"sourceId":"web","type":"track","messageId":"m1","receivedAt":"2024-05-01T00:00:00Z",' +
+    '"event":{"type":"track","event":"Paid","userId":1234567890123456789,"properties":{"n":1e400,"x":1.5}}}';
+  const [envelope] = parseArchive('k', `${line}\n`);
+  const event = envelope!.event as { userId: unknown; properties: { n: unknown; x: unknown } };
+  assert.ok(isLosslessNumber(event.userId) && event.userId.value === '1234567890123456789');
+  assert.ok(isLosslessNumber(event.properties.n) && event.properties.n.value === '1e400');
+  assert.equal(event.properties.x, 1.5, 'a number a double holds stays a plain number');
+  assert.equal(stringifyJson(envelope), line);
 });
 
 test('--tables keeps only the named tables', () => {

@@ -1,3 +1,9 @@
 /** Schema planning: the DDL a batch needs and the rows to load after it (pure). */
-export { planTable, type ExistingColumn, type Migration, type TablePlan } from './plan.js';
+export {
+  planTable,
+  UnsupportedColumnError,
+  type ExistingColumn,
+  type Migration,
+  type TablePlan,
+} from './plan.js';
 export { postgresRules, redshiftRules } from './rules.js';

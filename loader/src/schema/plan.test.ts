@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import type { ColumnType, DialectRules, Row, TableBatch } from '../transform/types.js';
 import { COMMON_COLUMNS } from '../transform/columns.js';
 import { inferColumns } from '../transform/table.js';
-import { planTable, type ExistingColumn, type Migration } from './plan.js';
+import { isLosslessNumber, parseJson } from '@eventpipe/core';
+import { planTable, UnsupportedColumnError, type ExistingColumn, type Migration } from './plan.js';
 import { postgresRules, redshiftRules } from './rules.js';
 
 /** A batch of `rows` for table `t`, typed the way the transform types it. */
 function batch(rows: Row[], table = 't'): TableBatch {
-  return { table, mode: 'append', columns: inferColumns(rows, COMMON_COLUMNS.event), rows };
+  return { table, mode: 'append', columns: inferColumns(rows, COMMON_COLUMNS.event, postgresRules), rows };
 }
 
 function existing(columns: Record<string, ExistingColumn>): Map<string, ExistingColumn> {
@@ -34,12 +35,12 @@ function apply(
 const types = (b: TableBatch): Record<string, ColumnType> =>
   Object.fromEntries(b.columns.map((c) => [c.name, c.type]));
 
-test('a missing table is created with the batch columns; text columns receive strings', () => {
+test('a missing table is created with the batch columns; a value of another family goes to _rejected', () => {
   const plan = planTable(
     undefined,
     batch([
-      { id: 'a', n: 1 },
-      { id: 'b', n: 'two' },
+      { id: 'a', n: 1, s: 'x' },
+      { id: 'b', n: 'two', s: 2 },
     ]),
     postgresRules,
   );
@@ -50,14 +51,18 @@ test('a missing table is created with the batch columns; text columns receive st
       mode: 'append',
       columns: [
         { name: 'id', type: 'text', maxBytes: 1 },
-        { name: 'n', type: 'text', maxBytes: 3 },
+        { name: 'n', type: 'bigint' },
+        { name: 's', type: 'text', maxBytes: 1 },
+        { name: '_rejected', type: 'json' },
       ],
     },
   ]);
+  // The first value's family wins, as in Segment; a number in a text column is stored as its text.
   assert.deepEqual(plan.batch.rows, [
-    { id: 'a', n: '1' },
-    { id: 'b', n: 'two' },
+    { id: 'a', n: 1, s: 'x' },
+    { id: 'b', s: '2', _rejected: { n: 'two' } },
   ]);
+  assert.equal(plan.rejectedValues, 1);
 });
 
 test('rows that need no change are loaded as they are; changed rows are rebuilt, not edited', () => {
@@ -86,26 +91,132 @@ test('a new column is added; unchanged columns plan nothing', () => {
   assert.deepEqual(plan.batch.rows, [{ id: 'a', n: 1, flag: true }]);
 });
 
-test('PostgreSQL: int → float → string across an existing table widens the column, no value lost', () => {
+test('PostgreSQL: int → float → string across an existing table widens to numeric, never to text', () => {
   let state: Map<string, ExistingColumn> | undefined;
   const loaded: unknown[] = [];
+  let rejected = 0;
   for (const price of [1, 2.5, 'three']) {
     const plan = planTable(state, batch([{ id: String(price), price }]), postgresRules);
     state = apply(state, plan.migrations);
-    loaded.push(plan.batch.rows[0]!.price);
-    assert.equal(plan.batch.rows[0]!._rejected, undefined);
+    loaded.push(plan.batch.rows[0]!.price ?? plan.batch.rows[0]!._rejected);
+    rejected += plan.rejectedValues;
   }
-  assert.equal(state!.get('price'), 'text');
-  assert.deepEqual(loaded, [1, 2.5, 'three']);
+  assert.equal(state!.get('price'), 'numeric', 'SUM(price) keeps working');
+  assert.deepEqual(
+    loaded.map((v) => (isLosslessNumber(v) ? `numeric ${v.value}` : v)),
+    [1, 'numeric 2.5', { price: 'three' }],
+  );
+  assert.equal(rejected, 1);
   const second = planTable(existing({ price: 'bigint' }), batch([{ id: 'x', price: 2.5 }]), postgresRules);
   assert.deepEqual(second.migrations, [
-    { kind: 'widen-column', table: 't', column: 'price', from: 'bigint', to: 'double' },
+    { kind: 'widen-column', table: 't', column: 'price', from: 'bigint', to: 'numeric' },
   ]);
   // A wider existing column takes narrower values as they are (cast to text for a text column).
   const narrower = planTable(existing({ price: 'text' }), batch([{ id: 'y', price: 3 }]), postgresRules);
   assert.deepEqual(narrower.migrations, []);
   assert.deepEqual(narrower.batch.rows[0], { id: 'y', price: '3' });
   assert.equal(types(narrower.batch).price, 'text');
+  // A double column takes integers as they are; no widening, nothing rejected.
+  const ints = planTable(existing({ price: 'double' }), batch([{ id: 'z', price: 3 }]), postgresRules);
+  assert.deepEqual(
+    [ints.migrations, ints.batch.rows[0], ints.rejectedValues],
+    [[], { id: 'z', price: 3 }, 0],
+  );
+});
+
+test('no column widens to text: booleans, timestamps and numbers keep their type, strays are rejected', () => {
+  for (const [type, value] of [
+    ['boolean', 'yes'],
+    ['timestamp', 'tomorrow'],
+    ['bigint', 'lots'],
+    ['double', true],
+  ] as const) {
+    for (const rules of [postgresRules, redshiftRules]) {
+      const plan = planTable(existing({ c: type }), batch([{ id: 'a', c: value }]), rules);
+      assert.deepEqual(plan.migrations, [
+        { kind: 'add-column', table: 't', column: { name: '_rejected', type: 'json' } },
+      ]);
+      assert.deepEqual(plan.batch.rows, [{ id: 'a', _rejected: { c: value } }], `${type} ${rules.name}`);
+      assert.equal(plan.rejectedValues, 1);
+    }
+  }
+});
+
+test('exact numbers: past int64 in numeric / DECIMAL(38,0), never rounded into a double', () => {
+  const rows = parseJson(
+    '[{"id":"a","n":18446744073709551616},{"id":"b","n":3},{"id":"c","n":1e400},{"id":"d","n":0.5}]',
+  ) as Row[];
+  const pg = planTable(undefined, batch(rows), postgresRules);
+  assert.equal(types(pg.batch).n, 'numeric');
+  assert.deepEqual(
+    pg.batch.rows.map((r) => String(r.n)),
+    ['18446744073709551616', '3', '1' + '0'.repeat(400), '0.5'],
+  );
+  assert.equal(pg.rejectedValues, 0);
+  // Redshift: DECIMAL(38,0) holds the integers of up to 38 digits; 1e400 and 0.5 fit no type of it
+  // exactly (a DOUBLE PRECISION would round 2^64 + 0 … and cannot hold 1e400).
+  const rs = planTable(undefined, batch(rows.slice(0, 3)), redshiftRules);
+  assert.equal(types(rs.batch).n, 'numeric');
+  assert.deepEqual(
+    rs.batch.rows.map((r) => (r.n === undefined ? r._rejected : String(r.n))),
+    ['18446744073709551616', '3', { n: rows[2]!.n }],
+  );
+  // An existing double column refuses an integer it would round; PostgreSQL widens it to numeric.
+  const big = parseJson('[{"id":"e","n":9007199254740993}]') as Row[];
+  const widened = planTable(existing({ n: 'double' }), batch(big), postgresRules);
+  assert.deepEqual(widened.migrations, [
+    { kind: 'widen-column', table: 't', column: 'n', from: 'double', to: 'numeric' },
+  ]);
+  assert.equal(String(widened.batch.rows[0]!.n), '9007199254740993');
+  const kept = planTable(existing({ n: 'double' }), batch(big), redshiftRules);
+  assert.deepEqual(kept.batch.rows[0], { id: 'e', _rejected: { n: big[0]!.n } });
+  assert.equal(kept.rejectedValues, 1);
+  // A bigint column holds every int64 exactly, spelled plainly for the COPY.
+  const int64 = planTable(
+    existing({ n: 'bigint' }),
+    batch(parseJson('[{"id":"f","n":1234567890123456789}]') as Row[]),
+    redshiftRules,
+  );
+  assert.deepEqual([int64.migrations, String(int64.batch.rows[0]!.n)], [[], '1234567890123456789']);
+});
+
+test('hand-made narrower columns keep their limits; an unsupported type is refused naming the column', () => {
+  const plan = planTable(
+    existing({
+      small: { type: 'bigint', maxInteger: 32767 },
+      money: { type: 'numeric', numeric: { maxIntegerDigits: 3, maxFractionDigits: 2 } },
+      code: { type: 'text', maxChars: 3 },
+    }),
+    batch([
+      { id: 'a', small: 7, money: 1.25, code: 'abc' },
+      { id: 'b', small: 40000, money: 1.255, code: 'abcd' },
+    ]),
+    postgresRules,
+  );
+  assert.deepEqual(plan.migrations, [
+    { kind: 'add-column', table: 't', column: { name: '_rejected', type: 'json' } },
+  ]);
+  assert.deepEqual(
+    plan.batch.rows.map((r) => ({ ...r, money: r.money === undefined ? undefined : String(r.money) })),
+    [
+      { id: 'a', small: 7, money: '1.25', code: 'abc' },
+      { id: 'b', money: undefined, _rejected: { small: 40000, money: 1.255, code: 'abcd' } },
+    ],
+  );
+  assert.throws(
+    () =>
+      planTable(
+        existing({ born: { unsupported: 'date' } }),
+        batch([{ id: 'a', born: '2024-01-01' }]),
+        postgresRules,
+      ),
+    (error: Error) =>
+      error instanceof UnsupportedColumnError && /"t"\."born" has type date/.test(error.message),
+  );
+  // A batch without values for it loads.
+  assert.doesNotThrow(() =>
+    planTable(existing({ born: { unsupported: 'date' } }), batch([{ id: 'a' }]), postgresRules),
+  );
 });
 
 test('Redshift: a type it cannot widen keeps the column; only the values that do not fit go to _rejected', () => {

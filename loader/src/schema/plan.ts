@@ -1,18 +1,23 @@
 /**
  * Schema planning (pure): given what a table looks like in the warehouse and what a batch needs,
  * the DDL steps to run and the batch to load afterwards. The SQL of each step is spelled per dialect
- * elsewhere; here only the decisions are made:
+ * elsewhere; here only the decisions are made, by the one type policy (`transform/types-infer.ts`):
  *
  * - a missing table is created with the batch's columns; a new column is added;
- * - a column whose values need a wider type is widened when the dialect can (`rules.canWiden`);
- *   otherwise it keeps its type, and each value that does not fit moves to the row's `_rejected`;
+ * - a column only widens losslessly within its family, where the dialect can (`rules.canWiden`):
+ *   bigint or double → numeric on PostgreSQL; otherwise it keeps its type, and each value that does
+ *   not fit moves to the row's `_rejected`;
  * - columns past `rules.maxColumns` and text past `rules.maxTextBytes` move to `_rejected` too;
- * - every value is cast to its column's final type (text columns receive strings).
+ * - every value is cast to its column's final type: text columns receive strings, timestamps UTC
+ *   with microseconds, exact numbers their plain decimal digits.
  *
- * `_rejected` is a json object `{column: original value}` per row, so nothing is ever dropped.
+ * `_rejected` is a json object `{column: original value}` per row, so nothing is ever dropped, and
+ * the plan counts every value it holds.
  */
+import { LosslessNumber } from '@eventpipe/core';
 import { REJECTED_COLUMN, UUID_TS_COLUMN } from '../transform/columns.js';
-import { fits, lub } from '../transform/types-infer.js';
+import { isInt64, isLosslessNumber, plainDecimal, type EventNumber } from '../transform/numbers.js';
+import { fits, normalizeTimestamp } from '../transform/types-infer.js';
 import type { Column, ColumnType, DialectRules, Row, TableBatch } from '../transform/types.js';
 import { hasOwnKeys, isPlainObject, setOwn, toText, utf8Bytes } from '../transform/values.js';
 
@@ -28,18 +33,72 @@ export type Migration =
   | { kind: 'widen-column'; table: string; column: string; from: ColumnType; to: ColumnType }
   | { kind: 'widen-varchar'; table: string; column: string; fromBytes: number; maxBytes: number };
 
-/** An existing column: its type, and for a VARCHAR its declared size in bytes. */
-export type ExistingColumn = ColumnType | Pick<Column, 'type' | 'maxBytes'>;
+/**
+ * An existing column as the dialect maps its SQL type, exactly: its neutral type, and the limits of a
+ * narrower SQL type someone created by hand (`integer`, `numeric(10,2)`, `varchar(20)`).
+ * `unsupported` names a SQL type no neutral type maps to exactly (`date`, `char(n)`, `real`): a batch
+ * with values for such a column is refused with an error naming it.
+ */
+export type ExistingColumn =
+  | ColumnType
+  | {
+      type: ColumnType;
+      /** VARCHAR's declared size in bytes (Redshift). */
+      maxBytes?: number;
+      /** VARCHAR's declared size in characters (PostgreSQL). */
+      maxChars?: number;
+      /** An integer type narrower than bigint: the largest value it holds (`integer`: 2^31 - 1). */
+      maxInteger?: number;
+      /** A `numeric(p,s)`: digits before and after the point. */
+      numeric?: DialectRules['numeric'];
+    }
+  | { unsupported: string };
+
+type DescribedColumn = Exclude<ExistingColumn, ColumnType | { unsupported: string }>;
+
+/** A batch has values for a column whose SQL type eventpipe cannot load exactly. */
+export class UnsupportedColumnError extends Error {
+  override name = 'UnsupportedColumnError';
+}
 
 export interface TablePlan {
   migrations: Migration[];
   /** The rows to load, cast to the final column types, with `_rejected` where needed. */
   batch: TableBatch;
+  /** Values the rows keep in `_rejected`: those the transform put there and those planning moved. */
+  rejectedValues: number;
 }
 
-function describe(existing: ExistingColumn): Pick<Column, 'type' | 'maxBytes'> {
-  return typeof existing === 'string' ? { type: existing } : existing;
+function describe(table: string, name: string, existing: ExistingColumn): DescribedColumn {
+  if (typeof existing === 'string') return { type: existing };
+  if ('unsupported' in existing) {
+    throw new UnsupportedColumnError(
+      `column "${table}"."${name}" has type ${existing.unsupported}, which eventpipe cannot load values into` +
+        ' exactly; change it to one of the types eventpipe creates (docs/warehouses), or drop it',
+    );
+  }
+  return existing;
 }
+
+/** The types a column of type `type` may widen to, narrowest first: within its family, never rounding. */
+const WIDER: Readonly<Record<ColumnType, readonly ColumnType[]>> = {
+  bigint: ['double', 'numeric'],
+  double: ['numeric'],
+  numeric: [],
+  boolean: [],
+  timestamp: ['text'],
+  text: [],
+  json: [],
+};
+
+/** What a planned column accepts: its type, and the limits of a narrower hand-made SQL type. */
+interface Target extends DescribedColumn {
+  /** Values are checked one by one (`Placement.fits`); every other value fits by construction. */
+  checked: boolean;
+}
+
+/** The numbers of the numeric family whose fit depends on the value, not only on its inferred type. */
+const VALUE_DEPENDENT: ReadonlySet<ColumnType> = new Set(['double', 'numeric']);
 
 /**
  * Plans `batch` against the table's existing columns (`undefined` when the table does not exist).
@@ -52,45 +111,57 @@ export function planTable(
   batch: TableBatch,
   rules: DialectRules,
 ): TablePlan {
-  const current = new Map([...(existing ?? [])].map(([name, column]) => [name, describe(column)]));
+  const current = new Map<string, ExistingColumn>(existing ?? []);
   const migrations: Migration[] = [];
-  const target = new Map<string, ColumnType>();
-  // Columns kept narrower than the batch needs: their values are checked one by one. (Every other
-  // value fits its column by construction: its batch column type is at most the target type.)
-  const narrower = new Set<string>();
+  const target = new Map<string, Target>();
 
   // One slot stays free for `_rejected` until the table has it; a new table also spends one on uuid_ts.
   let slots = rules.maxColumns - (existing ? current.size : 1) - (current.has(REJECTED_COLUMN) ? 0 : 1);
   for (const column of batch.columns) {
     if (column.name === REJECTED_COLUMN || column.name === UUID_TS_COLUMN) continue;
-    const have = current.get(column.name);
-    if (!have) {
+    const stored = current.get(column.name);
+    if (stored === undefined) {
       // Past the budget the column gets no target, so its values go to `_rejected`.
       if (slots > 0) {
         slots--;
-        target.set(column.name, column.type);
+        const checked = column.mixed === true || VALUE_DEPENDENT.has(column.type);
+        const type = checked
+          ? bestType(column.type, batch.rows, column.name, rules, () => true)
+          : column.type;
+        target.set(column.name, { type, checked });
       }
       continue;
     }
-    const needed = lub(have.type, column.type);
-    if (needed !== have.type && rules.canWiden(have.type, needed)) {
+    const have = describe(batch.table, column.name, stored);
+    const checked =
+      column.mixed === true ||
+      column.type !== have.type ||
+      VALUE_DEPENDENT.has(have.type) ||
+      have.maxChars !== undefined ||
+      have.maxInteger !== undefined ||
+      have.numeric !== undefined;
+    const limited =
+      have.maxChars !== undefined || have.maxInteger !== undefined || have.numeric !== undefined;
+    // A hand-made narrower type is never altered: its limits may be what someone wants.
+    const type =
+      checked && !limited
+        ? bestType(have.type, batch.rows, column.name, rules, (to) => rules.canWiden(have.type, to))
+        : have.type;
+    if (type !== have.type) {
       migrations.push({
         kind: 'widen-column',
         table: batch.table,
         column: column.name,
         from: have.type,
-        to: needed,
+        to: type,
       });
-      target.set(column.name, needed);
-    } else {
-      target.set(column.name, have.type);
-      if (needed !== have.type) narrower.add(column.name);
     }
+    target.set(column.name, { ...have, type, checked });
   }
 
-  const placement = new Placement(target, narrower, rules);
+  const placement = new Placement(target, rules);
   const rows = batch.rows.map((row) => placement.place(row));
-  if (placement.rejects) target.set(REJECTED_COLUMN, 'json');
+  if (placement.rejected > 0) target.set(REJECTED_COLUMN, { type: 'json', checked: false });
 
   // A new column none of whose values could be placed (all too long, say) is not created.
   const order = batch.columns
@@ -100,9 +171,9 @@ export function planTable(
         target.has(name) &&
         (current.has(name) || name === REJECTED_COLUMN || placement.placedBytes.has(name)),
     );
-  if (placement.rejects && !order.includes(REJECTED_COLUMN)) order.push(REJECTED_COLUMN);
+  if (placement.rejected > 0 && !order.includes(REJECTED_COLUMN)) order.push(REJECTED_COLUMN);
   const columns = order.map((name): Column => {
-    const type = target.get(name)!;
+    const { type } = target.get(name)!;
     return type === 'text' ? { name, type, maxBytes: placement.placedBytes.get(name) ?? 0 } : { name, type };
   });
 
@@ -110,10 +181,13 @@ export function planTable(
     migrations.unshift({ kind: 'create-table', table: batch.table, mode: batch.mode, columns });
   } else {
     for (const column of columns) {
-      const have = current.get(column.name);
-      if (!have) {
+      const stored = current.get(column.name);
+      if (stored === undefined) {
         migrations.push({ kind: 'add-column', table: batch.table, column });
-      } else if (
+        continue;
+      }
+      const have = describe(batch.table, column.name, stored);
+      if (
         column.type === 'text' &&
         have.type === 'text' &&
         rules.maxTextBytes !== undefined &&
@@ -134,17 +208,54 @@ export function planTable(
   return {
     migrations,
     batch: { table: batch.table, mode: batch.mode, columns, rows },
+    rejectedValues: placement.rejected,
   };
+}
+
+/**
+ * Of `type` and the types it may widen to (`allowed`), the one that holds the most values of the
+ * column, the narrowest on a tie: a widening happens only when it saves a value from `_rejected`.
+ */
+function bestType(
+  type: ColumnType,
+  rows: readonly Row[],
+  name: string,
+  rules: DialectRules,
+  allowed: (to: ColumnType) => boolean,
+): ColumnType {
+  let best = type;
+  let bestMisfits = misfits(type, rows, name, rules);
+  for (const wider of WIDER[type]) {
+    if (bestMisfits === 0) break;
+    if (!allowed(wider)) continue;
+    const count = misfits(wider, rows, name, rules);
+    if (count < bestMisfits) {
+      best = wider;
+      bestMisfits = count;
+    }
+  }
+  return best;
+}
+
+function misfits(type: ColumnType, rows: readonly Row[], name: string, rules: DialectRules): number {
+  let count = 0;
+  for (const row of rows) if (!fits(type, row[name], rules)) count++;
+  return count;
 }
 
 /** What becomes of one value: stored as the returned value, moved to `_rejected`, or left out (null). */
 const REJECT = Symbol('reject');
 const SKIP = Symbol('skip');
 
+/** An exact number in the plain decimal digits both warehouses read (`1e3` → `1000`). */
+function exactNumber(value: EventNumber): LosslessNumber {
+  return new LosslessNumber(plainDecimal(value));
+}
+
 /**
  * Places rows into the planned columns: each value cast to its column's final type, and every value
- * that cannot be stored (no column for it, does not fit the column's type, text too long) moved into
- * `_rejected`, merged with what the transform already put there. Null values are left out.
+ * that cannot be stored (no column for it, does not fit the column's type or limits, text too long)
+ * moved into `_rejected`, merged with what the transform already put there. Null values are left out.
  *
  * A row that needs none of this (the common case) is returned as it is, not copied: a batch's rows
  * are its largest allocation, and the load only reads them by column name. A row that does change is
@@ -152,21 +263,21 @@ const SKIP = Symbol('skip');
  * see transform/table.ts). Either way the planned rows of a batch are the same every time.
  */
 class Placement {
-  /** Whether any row has a `_rejected` value. */
-  rejects = false;
+  /** Values the planned rows hold in `_rejected`. */
+  rejected = 0;
   /** The columns that received a value, with the longest text value in UTF-8 bytes (0 for other types). */
   readonly placedBytes = new Map<string, number>();
 
   constructor(
-    private readonly target: ReadonlyMap<string, ColumnType>,
-    private readonly narrower: ReadonlySet<string>,
+    private readonly target: ReadonlyMap<string, Target>,
     private readonly rules: DialectRules,
   ) {}
 
   place(row: Row): Row {
     const carried = row[REJECTED_COLUMN];
-    const carriesValues = carried !== undefined && carried !== null;
-    let rejects = carriesValues && (!isPlainObject(carried) || hasOwnKeys(carried));
+    let rejected = 0;
+    if (carried !== undefined && carried !== null)
+      rejected = isPlainObject(carried) ? Object.keys(carried).length : 1;
     // Only a non-empty object stays as it is: an empty one is dropped, and anything else (never
     // expected from the transform) is kept under the name `_rejected` by the rebuild.
     let changed = carried !== undefined && !(isPlainObject(carried) && hasOwnKeys(carried));
@@ -174,22 +285,44 @@ class Placement {
       if (name === REJECTED_COLUMN) continue;
       const value = row[name];
       const placed = this.verdict(name, value);
-      if (placed === REJECT) rejects = true;
+      if (placed === REJECT) rejected++;
       else if (placed !== SKIP) this.measure(name, placed);
       if (placed !== value) changed = true;
     }
-    if (rejects) this.rejects = true;
+    this.rejected += rejected;
     return changed ? this.rebuild(row) : row;
+  }
+
+  private fits(column: Target, value: unknown): boolean {
+    if (!fits(column.type, value, column.numeric ? { numeric: column.numeric } : this.rules)) return false;
+    if (column.maxInteger !== undefined && typeof value !== 'string') {
+      const n = BigInt(plainDecimal(value as EventNumber));
+      if (n > BigInt(column.maxInteger) || n < -BigInt(column.maxInteger) - 1n) return false;
+    }
+    if (column.maxChars !== undefined && [...toText(value)].length > column.maxChars) return false;
+    return true;
   }
 
   private verdict(name: string, value: unknown): unknown {
     if (value === null || value === undefined) return SKIP;
-    const type = this.target.get(name);
-    if (type === undefined || (this.narrower.has(name) && !fits(type, value))) return REJECT;
-    if (type !== 'text') return value;
-    const text = toText(value);
-    const { maxTextBytes } = this.rules;
-    return maxTextBytes !== undefined && utf8Bytes(text) > maxTextBytes ? REJECT : text;
+    const column = this.target.get(name);
+    if (column === undefined || (column.checked && !this.fits(column, value))) return REJECT;
+    switch (column.type) {
+      case 'text': {
+        const text = toText(value);
+        const { maxTextBytes } = this.rules;
+        return maxTextBytes !== undefined && utf8Bytes(text) > maxTextBytes ? REJECT : text;
+      }
+      case 'timestamp':
+        return normalizeTimestamp(value as string) ?? REJECT;
+      case 'numeric':
+        return exactNumber(value as EventNumber);
+      case 'bigint':
+        // A lossless literal may be spelled `1.5e3`: bigint reads plain digits.
+        return isLosslessNumber(value) && isInt64(value) ? exactNumber(value) : value;
+      default:
+        return value;
+    }
   }
 
   private measure(name: string, placed: unknown): void {

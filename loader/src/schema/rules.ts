@@ -1,22 +1,17 @@
 /**
  * What PostgreSQL and Amazon Redshift allow for names, column counts, text sizes and type changes.
+ * Both follow the one type policy of `transform/types-infer.ts`: a column only widens losslessly
+ * within its family, and a value no widening can hold goes to `_rejected`.
  */
 import type { ColumnType, DialectRules } from '../transform/types.js';
 
 /**
- * PostgreSQL changes a column's type in place with `ALTER COLUMN … TYPE … USING`, so a column
- * widens along the lattice of `lub`: bigint → double precision → text, and boolean or timestamptz →
- * text. Widening a scalar column to jsonb is possible too but deliberately not done: it would break
- * every existing query that does arithmetic or comparisons on the column for the sake of a few odd
- * values, which are better kept in `_rejected`.
+ * PostgreSQL changes a column's type in place with `ALTER COLUMN … TYPE … USING`; only the widenings
+ * that keep every stored value exactly are planned: bigint and double precision → numeric. Never to
+ * text (one stray `"lots"` would break `SUM(amount)`), never bigint → double precision (it rounds
+ * integers past 2^53), never a scalar to jsonb.
  */
-const POSTGRES_WIDENINGS: ReadonlySet<string> = new Set([
-  'bigint>double',
-  'bigint>text',
-  'double>text',
-  'boolean>text',
-  'timestamp>text',
-]);
+const POSTGRES_WIDENINGS: ReadonlySet<string> = new Set(['bigint>numeric', 'double>numeric']);
 
 export const postgresRules: DialectRules = {
   name: 'postgres',
@@ -24,12 +19,15 @@ export const postgresRules: DialectRules = {
   maxIdentifierBytes: 63,
   maxColumns: 1600,
   canWiden: (from: ColumnType, to: ColumnType) => from === to || POSTGRES_WIDENINGS.has(`${from}>${to}`),
+  // An unconstrained `numeric`: up to 131072 digits before the decimal point and 16383 after.
+  numeric: { maxIntegerDigits: 131072, maxFractionDigits: 16383 },
+  arrays: 'text',
 };
 
 /**
  * Redshift's `ALTER COLUMN … TYPE` only lengthens a VARCHAR (a `widen-varchar` migration, planned
- * from text sizes; the dialect chooses the declared size); no column changes type, so conflicting
- * values go to `_rejected`.
+ * from text sizes; the dialect chooses the declared size); no column changes type, so values that do
+ * not fit go to `_rejected`. Its exact decimal is `DECIMAL(38,0)`: integers of up to 38 digits.
  */
 export const redshiftRules: DialectRules = {
   name: 'redshift',
@@ -37,4 +35,6 @@ export const redshiftRules: DialectRules = {
   maxColumns: 1600,
   maxTextBytes: 65535,
   canWiden: (from: ColumnType, to: ColumnType) => from === to,
+  numeric: { maxIntegerDigits: 38, maxFractionDigits: 0 },
+  arrays: 'text',
 };

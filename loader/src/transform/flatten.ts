@@ -4,10 +4,12 @@
 import { isPlainObject, setOwn } from './values.js';
 
 /**
- * Object levels flattened into columns. An object nested deeper is kept whole as one JSON value, so a
- * deeply nested payload costs one column instead of hundreds. (`context.traits.address.city` is 4.)
+ * Object levels flattened into columns: every level, as Segment does, up to a bound no real payload
+ * reaches. A column name cannot spell a deeper path anyway (each level costs at least two bytes of
+ * PostgreSQL's 63), and the bound keeps a hostile, deeply nested event from costing quadratic work.
+ * An object nested deeper is kept whole as one value (JSON text by default).
  */
-export const MAX_FLATTEN_DEPTH = 4;
+export const MAX_FLATTEN_DEPTH = 32;
 
 export interface FlatField {
   path: string[];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Envelope, EventType, SegmentEvent } from '@eventpipe/core';
 import { postgresRules, redshiftRules } from '../schema/rules.js';
-import { transform } from './index.js';
+import { MAX_FLATTEN_DEPTH, transform } from './index.js';
 import type { EnrichedEvent, TableBatch } from './types.js';
 
 const RECEIVED = '2024-05-01T12:00:10.000Z';
@@ -76,7 +76,7 @@ test('a track lands in tracks (common columns only) and in its event table (with
   });
   assert.deepEqual(own!.rows[0], {
     ...tracks!.rows[0],
-    items: [{ sku: 'a' }],
+    items: '[{"sku":"a"}]', // arrays as JSON text, as Segment stores them
     order_id: 'o-1',
     property_user_id: 'spoofed',
     total: 9.5,
@@ -94,7 +94,7 @@ test('a track lands in tracks (common columns only) and in its event table (with
     context_library_version: 'text',
     context_page_url: 'text',
     context_user_agent: 'text',
-    items: 'json',
+    items: 'text',
     order_id: 'text',
     property_user_id: 'text',
     total: 'double',
@@ -152,30 +152,67 @@ test('batch context merges under the event context; the envelope ip and user age
   assert.equal(row.name, 'Home');
 });
 
-test('nested objects are flattened with _, arrays and objects past the depth are json', () => {
+test('nested objects are flattened to every level; arrays are JSON text unless stored natively', () => {
   const e = envelope('track', {
     event: 'x',
-    properties: { a: { b: 1, c: { d: { e: { f: 1 } } } }, tags: ['x'], empty: {}, nothing: null },
+    properties: { a: { b: 1, c: { d: { e: { f: 1 } } } }, tags: ['x', { y: 1 }], empty: {}, nothing: null },
   });
   const batch = table([e], 'x');
   const row = batch.rows[0]!;
   assert.equal(row.a_b, 1);
-  assert.deepEqual(row.a_c_d_e, { f: 1 });
-  assert.deepEqual(row.tags, ['x']);
+  assert.equal(row.a_c_d_e_f, 1);
+  assert.equal(row.tags, '["x",{"y":1}]');
   assert.ok(!('empty' in row) && !('nothing' in row));
-  assert.equal(types(batch).a_c_d_e, 'json');
+  assert.equal(types(batch).tags, 'text');
+
+  // The per-pipeline setting: arrays in jsonb / SUPER.
+  for (const rules of [postgresRules, redshiftRules]) {
+    const native = table([e], 'x', { ...rules, arrays: 'native' });
+    assert.deepEqual(native.rows[0]!.tags, ['x', { y: 1 }]);
+    assert.equal(types(native).tags, 'json');
+  }
+
+  // Past MAX_FLATTEN_DEPTH (no column name can spell the path) an object is one value, JSON text.
+  let deep: Record<string, unknown> = { leaf: 1 };
+  for (let i = 0; i < MAX_FLATTEN_DEPTH; i++) deep = { k: deep };
+  const [deepRow] = table([envelope('track', { event: 'x', properties: { deep } })], 'x').rows;
+  const [field] = Object.entries(deepRow!).filter(([key]) => key.startsWith('deep'));
+  assert.ok(field);
+  assert.equal(typeof field[1], 'string');
+  assert.match(field[1] as string, /^\{"k":\{"leaf":1\}\}$|^\{"leaf":1\}$/, field[0]);
 });
 
-test('int → float → string across rows widens the batch column; values stay as sent', () => {
+test('int → float → string across rows: the column stays a number, the string is marked for _rejected', () => {
   const events = [1, 2.5, 'three'].map((price) => envelope('track', { event: 'x', properties: { price } }));
   const batch = table(events, 'x');
-  assert.equal(types(batch).price, 'text');
+  assert.deepEqual(
+    batch.columns.find((c) => c.name === 'price'),
+    { name: 'price', type: 'double', mixed: true },
+  );
   assert.deepEqual(
     batch.rows.map((r) => r.price),
     [1, 2.5, 'three'],
   );
-  assert.equal(batch.columns.find((c) => c.name === 'price')!.maxBytes, 5);
   assert.equal(types(table(events.slice(0, 2), 'x')).price, 'double');
+});
+
+test('lone UTF-16 surrogates become U+FFFD in every column, keys too, and are counted', () => {
+  const half = '\uD83D'; // the first half of 😀
+  const e = envelope('track', {
+    event: 'x',
+    userId: `u${half}`,
+    properties: { title: `cut ${half}`, [`k${half}`]: 1, list: [`a\uDE00`], ok: '😀' },
+  });
+  const [source] = run([e]);
+  const row = source!.tables.find((t) => t.table === 'x')!.rows[0]!;
+  assert.equal(row.title, 'cut \uFFFD');
+  assert.equal(row.user_id, 'u\uFFFD');
+  assert.equal(row.list, '["a\uFFFD"]');
+  assert.equal(row.ok, '😀', 'a whole pair is kept');
+  // Three strings repaired; the key only names a column, and names keep ASCII letters and digits.
+  assert.equal(source!.surrogatesReplaced, 3);
+  assert.equal(row.k, 1);
+  assert.ok(!/\\ud[89a-f]/i.test(JSON.stringify(source)), 'no lone surrogate escape left anywhere');
 });
 
 test('identify → identifies and users; users holds the latest traits per user within the batch', () => {
@@ -255,7 +292,7 @@ test('NUL characters are stripped from values, keys and json; the rest of the st
   const own = source!.tables.find((t) => t.table === 'signup')!;
   const row = own.rows[0]!;
   assert.equal(row.name, 'AB');
-  assert.deepEqual(row.list, ['xy']);
+  assert.equal(row.list, '["xy"]');
   assert.equal(row.event_text, 'Signup');
   assert.equal(row.context_user_agent, 'UA');
   assert.ok(!JSON.stringify(source).includes('\\u0000'));

@@ -20,11 +20,20 @@ import type { DialectRules, EnrichedEvent, SourceBatch } from './types.js';
  */
 export function transform(events: readonly EnrichedEvent[], rules: DialectRules): SourceBatch[] {
   const sources = new Map<string, Map<string, { kind: TableKind; rows: DraftRow[] }>>();
-  const keys = new FieldKeys();
+  const repairedBySource = new Map<string, number>();
+  const ctx = { keys: new FieldKeys(), rules, repairs: { surrogates: 0 } };
   for (const event of events) {
     const tables = sources.get(event.envelope.sourceId) ?? new Map();
     sources.set(event.envelope.sourceId, tables);
-    for (const { table, kind, row } of eventDrafts(event, rules, keys)) {
+    const before = ctx.repairs.surrogates;
+    const drafts = eventDrafts(event, rules, ctx);
+    const repaired = ctx.repairs.surrogates - before;
+    if (repaired > 0)
+      repairedBySource.set(
+        event.envelope.sourceId,
+        (repairedBySource.get(event.envelope.sourceId) ?? 0) + repaired,
+      );
+    for (const { table, kind, row } of drafts) {
       const entry = tables.get(table) ?? { kind, rows: [] };
       entry.rows.push(row);
       tables.set(table, entry);
@@ -35,6 +44,7 @@ export function transform(events: readonly EnrichedEvent[], rules: DialectRules)
     return {
       sourceId,
       schema: schemaName(sourceId, rules.maxIdentifierBytes),
+      surrogatesReplaced: repairedBySource.get(sourceId) ?? 0,
       tables: [...tables.keys()]
         .sort()
         .map((table) => assembleTable(table, tables.get(table)!.kind, tables.get(table)!.rows, rules)),
@@ -65,5 +75,6 @@ export {
 } from './names.js';
 export { skewCorrectedTimestamp } from './rows.js';
 export { inferColumns, valueType } from './table.js';
-export { fits, inferType, isTimestamp, lub, parseTimestamp } from './types-infer.js';
-export { stripNul, toText, utf8Bytes } from './values.js';
+export { fits, inferType, isTimestamp, lub, normalizeTimestamp, parseTimestamp } from './types-infer.js';
+export { cleanStrings, jsonText, toText, utf8Bytes, type TextRepairs } from './values.js';
+export { decimalShape, isInt64, plainDecimal } from './numbers.js';

@@ -9,9 +9,10 @@ import { ENRICHMENT_ERRORS_COLUMN, FIXED_TYPES, PROTECTED_COLUMNS, type TableKin
 import { deepMerge, flatten } from './flatten.js';
 import { FieldKeys } from './field-keys.js';
 import { eventTableName, plainColumnName, type FieldKey, type FieldRoot } from './names.js';
+import { isLosslessNumber } from './numbers.js';
 import { isTimestamp, parseTimestamp } from './types-infer.js';
 import type { DialectRules, EnrichedEvent } from './types.js';
-import { isPlainObject, setOwn, stripNul, toText } from './values.js';
+import { cleanStrings, isPlainObject, jsonText, setOwn, toText, type TextRepairs } from './values.js';
 
 export interface DraftField {
   key: FieldKey;
@@ -66,7 +67,7 @@ export function skewCorrectedTimestamp(
 /**
  * Puts `value` under `name`, honouring the fixed type of a common column (`fixed` holds the common
  * columns of the table): ids become text, and a value that is not a timestamp does not go into a
- * timestamp column but into `rejected`. NUL characters are stripped; nothing is set for null.
+ * timestamp column but into `rejected`. Strings are cleaned (`cleanStrings`); nothing is set for null.
  */
 export function assignColumn(
   values: Record<string, unknown>,
@@ -74,8 +75,9 @@ export function assignColumn(
   name: string,
   value: unknown,
   fixed: ReadonlySet<string>,
+  repairs?: TextRepairs,
 ): void {
-  const stored = columnValue(rejected, name, value, fixed);
+  const stored = columnValue(rejected, name, value, fixed, repairs);
   if (stored !== undefined) values[name] = stored;
 }
 
@@ -85,9 +87,10 @@ export function columnValue(
   name: string,
   value: unknown,
   fixed: ReadonlySet<string>,
+  repairs?: TextRepairs,
 ): unknown {
   if (value === null || value === undefined) return undefined;
-  value = stripNul(value);
+  value = cleanStrings(value, repairs);
   const type = fixed.has(name) ? FIXED_TYPES[name] : undefined;
   if (type === 'text') return toText(value);
   if (type === 'timestamp' && !isTimestamp(value)) {
@@ -113,31 +116,48 @@ function copyRow(row: DraftRow): DraftRow {
   };
 }
 
-/** Flattened fields of `object` under `root`; a non-object where an object belongs is kept in `_rejected`. */
+/** What the draft rows of one batch share: interned field keys, the rules, and the repairs counted. */
+export interface DraftContext {
+  keys: FieldKeys;
+  rules: DialectRules;
+  repairs: TextRepairs;
+}
+
+/**
+ * Flattened fields of `object` under `root`; a non-object where an object belongs is kept in
+ * `_rejected`. An array, or an object nested past what can be flattened, is one field: its JSON text
+ * unless the pipeline stores such values natively (`rules.arrays`).
+ */
 function addFields(
   row: DraftRow,
   root: FieldRoot,
   sourceKey: string,
   object: unknown,
-  keys: FieldKeys,
+  ctx: DraftContext,
 ): void {
   if (object === null || object === undefined) return;
   if (!isPlainObject(object)) {
-    setOwn(row.rejected, sourceKey, stripNul(object));
+    setOwn(row.rejected, sourceKey, cleanStrings(object, ctx.repairs));
     return;
   }
   for (const { path, value } of flatten(object)) {
-    const { key, id } = keys.get(root, path);
-    row.fields.push({ key, id, value: stripNul(value) });
+    const { key, id } = ctx.keys.get(root, path);
+    const cleaned = cleanStrings(value, ctx.repairs);
+    const stored =
+      ctx.rules.arrays === 'text' && typeof cleaned === 'object' && !isLosslessNumber(cleaned)
+        ? jsonText(cleaned)
+        : cleaned;
+    row.fields.push({ key, id, value: stored });
   }
 }
 
 /** Columns every event table shares: ids, the four times, context, enrichments. */
-function commonRow(event: EnrichedEvent, raw: SegmentEvent, rules: DialectRules, keys: FieldKeys): DraftRow {
+function commonRow(event: EnrichedEvent, raw: SegmentEvent, ctx: DraftContext): DraftRow {
   const { envelope } = event;
+  const { rules } = ctx;
   const row = emptyRow();
   const set = (name: string, value: unknown): void =>
-    assignColumn(row.common, row.rejected, name, value, ALL_FIXED);
+    assignColumn(row.common, row.rejected, name, value, ALL_FIXED, ctx.repairs);
   const sentAt = envelope.sentAt ?? raw.sentAt;
   const originalTimestamp = raw.timestamp ?? raw.originalTimestamp;
   set('id', envelope.messageId);
@@ -150,44 +170,49 @@ function commonRow(event: EnrichedEvent, raw: SegmentEvent, rules: DialectRules,
 
   let ownContext: Record<string, unknown> = {};
   if (isPlainObject(raw.context)) ownContext = raw.context;
-  else addFields(row, 'context', 'context', raw.context, keys); // not an object: kept in `_rejected`
+  else addFields(row, 'context', 'context', raw.context, ctx); // not an object: kept in `_rejected`
   const context = deepMerge(envelope.batchContext ?? {}, ownContext);
   // What the collector saw fills in only what the client did not say itself.
   if (context.ip === null || context.ip === undefined) context.ip = envelope.ip;
   if (context.userAgent === null || context.userAgent === undefined) context.userAgent = envelope.userAgent;
-  addFields(row, 'context', 'context', context, keys);
+  addFields(row, 'context', 'context', context, ctx);
 
   for (const [key, value] of Object.entries(event.enriched ?? {})) {
     const name = plainColumnName(key, rules.maxIdentifierBytes);
-    if (PROTECTED_COLUMNS.has(name)) setOwn(row.rejected, key, stripNul(value));
+    if (PROTECTED_COLUMNS.has(name)) setOwn(row.rejected, key, cleanStrings(value, ctx.repairs));
     else row.enriched.push([name, value]);
   }
   if (event.enrichmentErrors && event.enrichmentErrors.length > 0) {
-    row.common[ENRICHMENT_ERRORS_COLUMN] = stripNul(event.enrichmentErrors);
+    row.common[ENRICHMENT_ERRORS_COLUMN] = cleanStrings(event.enrichmentErrors, ctx.repairs);
   }
   return row;
 }
 
 /**
- * The draft rows of one event: one per table it lands in. `keys` interns field keys across the
- * events of one batch (pass the same one for every event of a batch).
+ * The draft rows of one event: one per table it lands in. `ctx` is shared by the events of one batch:
+ * its keys intern field keys across them, its repairs count what cleaning strings changed.
  */
-export function eventDrafts(event: EnrichedEvent, rules: DialectRules, keys = new FieldKeys()): Draft[] {
+export function eventDrafts(
+  event: EnrichedEvent,
+  rules: DialectRules,
+  ctx: DraftContext = { keys: new FieldKeys(), rules, repairs: { surrogates: 0 } },
+): Draft[] {
   const raw = event.envelope.event;
-  const base = commonRow(event, raw, rules, keys);
+  const base = commonRow(event, raw, ctx);
   const set = (row: DraftRow, name: string, value: unknown): void =>
-    assignColumn(row.common, row.rejected, name, value, ALL_FIXED);
+    assignColumn(row.common, row.rejected, name, value, ALL_FIXED, ctx.repairs);
 
   switch (event.envelope.type) {
     case 'track': {
-      const eventText = raw.event === null || raw.event === undefined ? '' : toText(stripNul(raw.event));
+      const eventText =
+        raw.event === null || raw.event === undefined ? '' : toText(cleanStrings(raw.event, ctx.repairs));
       // A track without an event name still counts as a track; it only has no table of its own.
       if (eventText === '') return [{ table: 'tracks', kind: 'tracks', row: base }];
       const table = eventTableName(eventText, rules.maxIdentifierBytes);
       set(base, 'event', table);
       set(base, 'event_text', eventText);
       const own = copyRow(base);
-      addFields(own, 'property', 'properties', raw.properties, keys);
+      addFields(own, 'property', 'properties', raw.properties, ctx);
       return [
         { table: 'tracks', kind: 'tracks', row: base },
         { table, kind: 'event', row: own },
@@ -195,14 +220,14 @@ export function eventDrafts(event: EnrichedEvent, rules: DialectRules, keys = ne
     }
     case 'identify': {
       const drafts: Draft[] = [];
-      addFields(base, 'trait', 'traits', raw.traits, keys);
+      addFields(base, 'trait', 'traits', raw.traits, ctx);
       drafts.push({ table: 'identifies', kind: 'identifies', row: base });
       const userId = base.common.user_id;
       if (userId !== undefined) {
         const user = emptyRow();
         user.common.id = userId;
         set(user, 'received_at', base.common.received_at);
-        addFields(user, 'trait', 'traits', raw.traits, keys);
+        addFields(user, 'trait', 'traits', raw.traits, ctx);
         drafts.push({ table: 'users', kind: 'users', row: user });
       }
       return drafts;
@@ -211,18 +236,18 @@ export function eventDrafts(event: EnrichedEvent, rules: DialectRules, keys = ne
     case 'screen': {
       set(base, 'name', raw.name);
       set(base, 'category', raw.category);
-      addFields(base, 'property', 'properties', raw.properties, keys);
+      addFields(base, 'property', 'properties', raw.properties, ctx);
       const table = event.envelope.type === 'page' ? 'pages' : 'screens';
       return [{ table, kind: table, row: base }];
     }
     case 'group':
       set(base, 'group_id', raw.groupId);
-      addFields(base, 'trait', 'traits', raw.traits, keys);
+      addFields(base, 'trait', 'traits', raw.traits, ctx);
       return [{ table: 'groups', kind: 'groups', row: base }];
     case 'alias':
       set(base, 'previous_id', raw.previousId);
       // Segment's aliases table has the traits an alias call carries as columns (`aliases.email`).
-      addFields(base, 'trait', 'traits', raw.traits, keys);
+      addFields(base, 'trait', 'traits', raw.traits, ctx);
       return [{ table: 'aliases', kind: 'aliases', row: base }];
   }
 }

@@ -110,15 +110,26 @@ interface ColumnStats {
   nonStrings: boolean;
 }
 
+/** What `inferColumns` learns about one column while reading the rows. */
+interface ColumnStatsMixed extends ColumnStats {
+  /** A value of another family was seen: `type` stays the first family's. */
+  mixed: boolean;
+}
+
 /**
  * Columns for `rows` of a table whose common columns are `common`: each column's type is the least
- * upper bound of its values' types, and a text column records the longest value in UTF-8 bytes
+ * upper bound of its values' types within the family of its first value (values of another family are
+ * flagged `mixed`, for planning to reject), and a text column records the longest value in UTF-8 bytes
  * (what Redshift sizes VARCHAR by).
  */
-export function inferColumns(rows: readonly Row[], common: ReadonlySet<string>): Column[] {
+export function inferColumns(
+  rows: readonly Row[],
+  common: ReadonlySet<string>,
+  rules: Pick<DialectRules, 'numeric'>,
+): Column[] {
   // One pass over every value with one map lookup each (this runs for every row of every batch):
   // for-in rather than Object.entries, which would allocate an array per row and one per column.
-  const stats = new Map<string, ColumnStats>();
+  const stats = new Map<string, ColumnStatsMixed>();
   for (const row of rows) {
     for (const name in row) {
       const value = row[name];
@@ -126,18 +137,20 @@ export function inferColumns(rows: readonly Row[], common: ReadonlySet<string>):
       const type = valueType(name, value, common);
       let column = stats.get(name);
       if (column === undefined) {
-        column = { type, stringBytes: 0, nonStrings: false };
+        column = { type, stringBytes: 0, nonStrings: false, mixed: false };
         stats.set(name, column);
       } else if (column.type !== type) {
-        column.type = lub(column.type, type);
+        const joined = lub(column.type, type, rules);
+        if (joined === undefined) column.mixed = true;
+        else column.type = joined;
       }
       if (typeof value === 'string') column.stringBytes = Math.max(column.stringBytes, utf8Bytes(value));
       else column.nonStrings = true;
     }
   }
   return columnOrder(stats.keys(), common).map((name) => {
-    const { type, stringBytes, nonStrings } = stats.get(name)!;
-    if (type !== 'text') return { name, type };
+    const { type, stringBytes, nonStrings, mixed } = stats.get(name)!;
+    if (type !== 'text') return mixed ? { name, type, mixed } : { name, type };
     let maxBytes = stringBytes;
     // A text column holding numbers or booleans too (rare): their text forms count as well.
     if (nonStrings) {
@@ -146,7 +159,7 @@ export function inferColumns(rows: readonly Row[], common: ReadonlySet<string>):
         if (value !== null && value !== undefined) maxBytes = Math.max(maxBytes, utf8Bytes(toText(value)));
       }
     }
-    return { name, type, maxBytes };
+    return mixed ? { name, type, maxBytes, mixed } : { name, type, maxBytes };
   });
 }
 
@@ -204,6 +217,6 @@ export function assembleTable(
   const settled = drafts.map((draft) => oneFieldPerColumn(draft, names));
   const rowsIn = mode === 'latest' ? mergeLatest(settled, names) : settled;
   const rows = rowsIn.map((draft) => buildRow(draft, names, COMMON_COLUMNS[kind]));
-  const columns = inferColumns(rows, COMMON_COLUMNS[kind]);
+  const columns = inferColumns(rows, COMMON_COLUMNS[kind], rules);
   return { table, mode, columns, rows };
 }

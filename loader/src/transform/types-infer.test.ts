@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fits, inferType, isTimestamp, lub, parseTimestamp } from './types-infer.js';
+import { LosslessNumber, isLosslessNumber, parseJson } from '@eventpipe/core';
+import { postgresRules, redshiftRules } from '../schema/rules.js';
+import { isInt64, plainDecimal } from './numbers.js';
+import { fits, inferType, isTimestamp, lub, normalizeTimestamp, parseTimestamp } from './types-infer.js';
 import type { ColumnType } from './types.js';
 
 test('scalar types', () => {
@@ -47,28 +50,81 @@ test('parseTimestamp applies the zone offset and keeps milliseconds', () => {
   assert.equal(parseTimestamp('0099-01-01T00:00:00Z'), Date.parse('0099-01-01T00:00:00Z'));
 });
 
-test('the widening lattice', () => {
-  const cases: [ColumnType, ColumnType, ColumnType][] = [
+test('type policy: types meet only within their family, never in text', () => {
+  const cases: [ColumnType, ColumnType, ColumnType | undefined][] = [
     ['bigint', 'bigint', 'bigint'],
     ['bigint', 'double', 'double'],
     ['double', 'bigint', 'double'],
-    ['double', 'text', 'text'],
-    ['bigint', 'text', 'text'],
-    ['boolean', 'bigint', 'text'],
+    ['bigint', 'numeric', 'numeric'],
     ['timestamp', 'text', 'text'],
-    ['timestamp', 'bigint', 'text'],
     ['json', 'bigint', 'json'],
     ['text', 'json', 'json'],
+    ['double', 'text', undefined],
+    ['bigint', 'text', undefined],
+    ['boolean', 'bigint', undefined],
+    ['timestamp', 'bigint', undefined],
   ];
-  for (const [a, b, expected] of cases) assert.equal(lub(a, b), expected, `${a} + ${b}`);
+  for (const [a, b, expected] of cases) assert.equal(lub(a, b, postgresRules), expected, `${a} + ${b}`);
+  // numeric holds fractions on PostgreSQL; Redshift's DECIMAL(38,0) does not, so there they meet in double.
+  assert.equal(lub('double', 'numeric', postgresRules), 'numeric');
+  assert.equal(lub('double', 'numeric', redshiftRules), 'double');
 });
 
-test('fits: a value fits a column when the column is at least as wide as its type', () => {
-  assert.ok(fits('double', 3));
-  assert.ok(fits('text', 3));
-  assert.ok(fits('text', '2024-05-01T12:34:56Z'));
-  assert.ok(fits('json', 'anything'));
-  assert.ok(!fits('bigint', 3.5));
-  assert.ok(!fits('bigint', 'three'));
-  assert.ok(!fits('text', [1]));
+test('fits: a value fits a column that holds it exactly', () => {
+  assert.ok(fits('double', 3, postgresRules));
+  assert.ok(fits('text', 3, postgresRules));
+  assert.ok(fits('text', '2024-05-01T12:34:56Z', postgresRules));
+  assert.ok(fits('json', 'anything', postgresRules));
+  assert.ok(!fits('bigint', 3.5, postgresRules));
+  assert.ok(!fits('bigint', 'three', postgresRules));
+  assert.ok(!fits('text', [1], postgresRules));
+  assert.ok(!fits('timestamp', 'soon', postgresRules));
+});
+
+test('lossless numbers: exact in bigint or numeric, never in a double that would round them', () => {
+  const big = parseJson('{"n":1234567890123456789}') as { n: unknown };
+  assert.ok(isLosslessNumber(big.n));
+  assert.equal(inferType(big.n), 'bigint');
+  assert.ok(fits('bigint', big.n, postgresRules));
+  assert.ok(!fits('double', big.n, postgresRules), 'a double rounds it to ...800');
+  assert.ok(fits('text', big.n, postgresRules));
+
+  const huge = parseJson(
+    '[18446744073709551616, 1e400, 0.10000000000000000001, -9223372036854775809]',
+  ) as unknown[];
+  assert.deepEqual(
+    huge.map((n) => inferType(n)),
+    ['numeric', 'numeric', 'numeric', 'numeric'],
+  );
+  // PostgreSQL's numeric holds every one; Redshift's DECIMAL(38,0) the integers of up to 38 digits.
+  assert.deepEqual(
+    huge.map((n) => fits('numeric', n, postgresRules)),
+    [true, true, true, true],
+  );
+  assert.deepEqual(
+    huge.map((n) => fits('numeric', n, redshiftRules)),
+    [true, false, false, true],
+  );
+  assert.ok(!fits('numeric', parseJson('1e200000'), postgresRules), "past numeric's 131072 digits");
+  assert.equal(plainDecimal(new LosslessNumber('1.5e3')), '1500');
+  assert.equal(plainDecimal(new LosslessNumber('-0.00012e-2')), '-0.0000012');
+  assert.equal(plainDecimal(new LosslessNumber('1e400')), '1' + '0'.repeat(400));
+  assert.ok(isInt64(new LosslessNumber('9223372036854775807')));
+  assert.ok(!isInt64(new LosslessNumber('9223372036854775808')));
+});
+
+test('timestamps normalise to UTC with microseconds, only when exact', () => {
+  const cases: [string, string | undefined][] = [
+    ['2024-05-01T12:34:56Z', '2024-05-01T12:34:56.000000Z'],
+    ['2024-05-01T12:34:56.7Z', '2024-05-01T12:34:56.700000Z'],
+    ['2024-05-01T12:34:56.123456+0530', '2024-05-01T07:04:56.123456Z'],
+    ['2024-05-01T00:00:00.123456000-02:00', '2024-05-01T02:00:00.123456Z'],
+    ['0001-01-01T00:30:00+00:30', '0001-01-01T00:00:00.000000Z'],
+    // Digits past the microseconds would be cut: not a timestamp, kept as text.
+    ['2024-05-01T12:34:56.123456789Z', undefined],
+    // A zone that moves it out of year 1.
+    ['0001-01-01T00:00:00+01:00', undefined],
+  ];
+  for (const [text, expected] of cases) assert.equal(normalizeTimestamp(text), expected, text);
+  assert.equal(inferType('2024-05-01T12:34:56.123456789Z'), 'text');
 });

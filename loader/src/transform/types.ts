@@ -4,14 +4,23 @@
  */
 import type { Envelope } from '@eventpipe/core';
 
-/** Warehouse-neutral column types; each dialect maps them to its own SQL types. */
-export type ColumnType = 'boolean' | 'bigint' | 'double' | 'timestamp' | 'text' | 'json';
+/**
+ * Warehouse-neutral column types; each dialect maps them to its own SQL types. `numeric` is an exact
+ * decimal (PostgreSQL `numeric`, Redshift `DECIMAL(38,0)`): integers past int64 and numbers a double
+ * would round.
+ */
+export type ColumnType = 'boolean' | 'bigint' | 'numeric' | 'double' | 'timestamp' | 'text' | 'json';
 
 export interface Column {
   name: string;
   type: ColumnType;
   /** Longest UTF-8 byte length of a text value in this batch (Redshift sizes VARCHAR by it). */
   maxBytes?: number;
+  /**
+   * Values of another type family met this column in the batch (a string among numbers): the column
+   * keeps the type it was first seen with, and schema planning moves those values to `_rejected`.
+   */
+  mixed?: boolean;
 }
 
 /** Column name → value. Values are JS scalars, ISO strings for timestamps, objects/arrays for json. */
@@ -34,6 +43,8 @@ export interface SourceBatch {
   sourceId: string;
   schema: string;
   tables: TableBatch[];
+  /** Strings of this source's events whose lone UTF-16 surrogates were replaced by U+FFFD. */
+  surrogatesReplaced?: number;
 }
 
 /** An envelope with the fields the enrichments computed for it (flat, already column names). */
@@ -56,4 +67,11 @@ export interface DialectRules {
   canWiden(from: ColumnType, to: ColumnType): boolean;
   /** Largest text value in bytes a column can hold (Redshift VARCHAR 65535); undefined = no limit. */
   maxTextBytes?: number;
+  /** What a `numeric` column holds: digits before and after the decimal point. */
+  numeric: { maxIntegerDigits: number; maxFractionDigits: number };
+  /**
+   * How arrays are stored: `text` (the default, as Segment) as JSON text in a text column, so `LIKE`
+   * and `JSON_EXTRACT_PATH_TEXT` work; `native` in a jsonb / SUPER column.
+   */
+  arrays: 'text' | 'native';
 }

@@ -1,10 +1,12 @@
 /**
  * Small value helpers shared by the transform and schema-planning steps (pure).
  */
+import { stringifyJson } from '@eventpipe/core';
+import { isLosslessNumber } from './numbers.js';
 
-/** A JSON object (not an array, not null). */
+/** A JSON object (not an array, not null, not a lossless number literal). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !isLosslessNumber(value);
 }
 
 /** `Object.keys(object).length > 0` without allocating the array of keys. */
@@ -30,17 +32,40 @@ export function utf8Bytes(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
+/** What `cleanStrings` changed, summed over the values it cleaned. */
+export interface TextRepairs {
+  /** Strings holding a lone UTF-16 surrogate (half an emoji), now U+FFFD in its place. */
+  surrogates: number;
+}
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** `text` as both warehouses can store it: NUL removed, lone surrogates replaced by U+FFFD. */
+function cleanString(text: string, repairs: TextRepairs | undefined): string {
+  let clean = text.includes('\0') ? text.replaceAll('\0', '') : text;
+  LONE_SURROGATE.lastIndex = 0;
+  if (LONE_SURROGATE.test(clean)) {
+    clean = clean.replace(LONE_SURROGATE, '\uFFFD');
+    if (repairs) repairs.surrogates++;
+  }
+  return clean;
+}
+
 /**
- * Removes NUL characters from every string in `value`, object keys included: PostgreSQL cannot store
- * U+0000 in text nor in jsonb, so one such character would otherwise fail the whole batch. The rest
- * of the string is kept. Returns the same reference when nothing changed (the common case).
+ * Every string in `value`, object keys included, made storable, and the same treatment in every
+ * column: PostgreSQL cannot store U+0000 in text nor in jsonb, so NUL characters are removed (one
+ * would otherwise fail the whole batch); a lone UTF-16 surrogate (an emoji cut in half by a client's
+ * truncation) cannot be written as UTF-8, and jsonb and Redshift refuse its `\uD83D` escape, so it
+ * becomes U+FFFD, counted in `repairs`, in text and JSON columns alike. The rest of each string is
+ * kept. Returns the same reference when nothing changed (the common case).
  */
-export function stripNul(value: unknown): unknown {
-  if (typeof value === 'string') return value.includes('\0') ? value.replaceAll('\0', '') : value;
+export function cleanStrings(value: unknown, repairs?: TextRepairs): unknown {
+  if (typeof value === 'string') return cleanString(value, repairs);
   if (Array.isArray(value)) {
     let changed = false;
     const out = value.map((item) => {
-      const cleaned = stripNul(item);
+      const cleaned = cleanStrings(item, repairs);
       if (cleaned !== item) changed = true;
       return cleaned;
     });
@@ -50,8 +75,8 @@ export function stripNul(value: unknown): unknown {
     let changed = false;
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      const cleanKey = stripNul(key) as string;
-      const cleaned = stripNul(item);
+      const cleanKey = cleanString(key, repairs);
+      const cleaned = cleanStrings(item, repairs);
       if (cleanKey !== key || cleaned !== item) changed = true;
       setOwn(out, cleanKey, cleaned);
     }
@@ -60,7 +85,17 @@ export function stripNul(value: unknown): unknown {
   return value;
 }
 
+/**
+ * JSON text of a value that may hold lossless number literals (their digits written as sent). The
+ * native serialiser is tried first: only a value holding such a literal writes its marker property.
+ */
+export function jsonText(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text !== undefined && text.includes('"isLosslessNumber"') ? stringifyJson(value) : text;
+}
+
 /** The text a text column stores for a value: strings as they are, other values as JSON text. */
 export function toText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  if (typeof value === 'string') return value;
+  return isLosslessNumber(value) ? value.value : jsonText(value);
 }

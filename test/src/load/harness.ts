@@ -19,7 +19,7 @@ export function usePostgresWarehouse(): WarehouseSuite {
   before(async () => {
     suite.server = await startPostgres();
     suite.warehouse = createPostgresWarehouse(
-      { kind: 'postgres', url: suite.server.url, metaSchema: '_eventpipe' },
+      { kind: 'postgres', url: suite.server.url, metaSchema: '_eventpipe', arrays: 'text' },
       createLogger('test', 'silent'),
     );
     await suite.warehouse.init();

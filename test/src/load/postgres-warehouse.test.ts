@@ -2,6 +2,7 @@
  * The PostgreSQL warehouse driver against a real PostgreSQL: envelopes go through the real transform
  * and the shared load flow, and every assertion reads the tables back.
  */
+import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -117,14 +118,14 @@ describe('loading a representative batch', () => {
     assert.equal(types.id, 'text');
     assert.equal(types.total, 'double precision');
     assert.equal(types.currency, 'text');
-    assert.equal(types.products, 'jsonb');
+    assert.equal(types.products, 'text', 'arrays as JSON text, as Segment');
     assert.equal(types.received_at, 'timestamp with time zone');
     assert.equal(types.uuid_ts, 'timestamp with time zone');
     assert.equal((await columnTypes('web', 'signed_up')).trial, 'boolean');
     assert.equal((await columnTypes('web', 'identifies')).age, 'bigint');
 
     const [order] = await rows(`SELECT products, uuid_ts FROM web.order_completed WHERE user_id = 'u1'`);
-    assert.deepEqual(order?.products, [{ sku: 'a' }]);
+    assert.equal(order?.products, '[{"sku":"a"}]');
     assert.ok(order?.uuid_ts instanceof Date, 'uuid_ts is set by the database');
 
     const [load] = await rows(`SELECT * FROM _eventpipe.loads WHERE batch_id = 'rep-1'`);
@@ -141,7 +142,7 @@ describe('loading a representative batch', () => {
 
   test('the same batch id again writes nothing and reports alreadyLoaded', async () => {
     const again = await suite.warehouse.load(batch);
-    assert.deepEqual(again, { alreadyLoaded: true, rowsByTable: {}, migrations: [] });
+    assert.deepEqual(again, { alreadyLoaded: true, rowsByTable: {}, rejectedByTable: {}, migrations: [] });
     assert.equal(await count('web', 'tracks'), 3);
   });
 
@@ -162,7 +163,7 @@ describe('loading a representative batch', () => {
 });
 
 describe('schema evolution across batches keeps every value', () => {
-  test('integer → float → string widens bigint → double precision → text', async () => {
+  test('integer → float → string widens bigint → numeric, never to text: the string goes to _rejected', async () => {
     await suite.warehouse.load(
       batchOf('evo-1', [envelope('evo', 'track', { event: 'Measured', properties: { amount: 1 } })]),
     );
@@ -170,17 +171,27 @@ describe('schema evolution across batches keeps every value', () => {
     const second = await suite.warehouse.load(
       batchOf('evo-2', [envelope('evo', 'track', { event: 'Measured', properties: { amount: 2.5 } })]),
     );
-    assert.equal((await columnTypes('evo', 'measured')).amount, 'double precision');
-    assert.ok(second.migrations.some((s) => s.includes('ALTER COLUMN "amount" TYPE double precision')));
-    await suite.warehouse.load(
+    assert.equal((await columnTypes('evo', 'measured')).amount, 'numeric');
+    assert.ok(
+      second.migrations.some((s) => s.includes('ALTER COLUMN "amount" TYPE numeric USING "amount"::numeric')),
+    );
+    const third = await suite.warehouse.load(
       batchOf('evo-3', [envelope('evo', 'track', { event: 'Measured', properties: { amount: 'lots' } })]),
     );
-    assert.equal((await columnTypes('evo', 'measured')).amount, 'text');
-    const values = await rows('SELECT amount FROM evo.measured ORDER BY received_at');
+    assert.equal((await columnTypes('evo', 'measured')).amount, 'numeric');
+    // The value an existing column's type refused is counted.
+    assert.deepEqual(third.rejectedByTable, { 'evo.measured': 1 });
+    const values = await rows('SELECT amount, _rejected FROM evo.measured ORDER BY received_at');
     assert.deepEqual(
-      values.map((r) => r.amount),
-      ['1', '2.5', 'lots'],
+      values.map((r) => [r.amount, r._rejected]),
+      [
+        ['1', null],
+        ['2.5', null],
+        [null, { amount: 'lots' }],
+      ],
     );
+    const [sum] = await rows('SELECT sum(amount)::text AS total FROM evo.measured');
+    assert.equal(sum?.total, '3.5', 'SUM(amount) keeps working');
   });
 
   test('a property appearing mid-stream becomes a new column, earlier rows null', async () => {
@@ -336,9 +347,12 @@ test('the same batch loaded by two loaders at once lands once', async () => {
 });
 
 test('a batch that fails leaves nothing behind and says the error is permanent', async () => {
-  // A lone UTF-16 surrogate is valid in a JS string, and JSON.stringify escapes it, but jsonb refuses it.
+  // A message id too long for the primary key's btree (54000, program limit exceeded).
   const good = envelope('bad', 'track', { event: 'Fine', properties: { x: 1 } });
-  const poison = envelope('bad', 'track', { event: 'Zz Broken', properties: { list: ['\uD800'] } });
+  const poison = envelope('bad', 'track', {
+    event: 'Zz Broken',
+    messageId: randomBytes(15_000).toString('base64'),
+  });
   const error = await suite.warehouse.load(batchOf('bad-1', [good, poison])).then(
     () => undefined,
     (e: unknown) => e,
@@ -395,7 +409,7 @@ test('DDL a suite.warehouse refuses inside a transaction runs first, on its own,
     );
     assert.deepEqual(result.rowsByTable, { 'out.sized': 1, 'out.tracks': 1 });
     assert.deepEqual(result.migrations, [
-      'ALTER TABLE "out"."sized" ALTER COLUMN "n" TYPE double precision USING "n"::double precision',
+      'ALTER TABLE "out"."sized" ALTER COLUMN "n" TYPE numeric USING "n"::numeric',
     ]);
     const journal = await rows(`SELECT statement FROM _eventpipe.migrations WHERE batch_id = 'out-2'`);
     assert.deepEqual(
@@ -404,7 +418,7 @@ test('DDL a suite.warehouse refuses inside a transaction runs first, on its own,
     );
     assert.deepEqual(
       (await rows('SELECT n FROM "out"."sized" ORDER BY received_at')).map((r) => r.n),
-      [1, 1.5],
+      ['1', '1.5'],
     );
   } finally {
     await outside.close();

@@ -14,7 +14,14 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
-import { createLogger, type Envelope, type EventType, type SegmentEvent } from '@eventpipe/core';
+import {
+  createLogger,
+  parseJson,
+  stringifyJson,
+  type Envelope,
+  type EventType,
+  type SegmentEvent,
+} from '@eventpipe/core';
 import { compatQueries, normalise, workloadBatches } from '../compat/segment-workload.js';
 import {
   S3RVER_CREDENTIALS,
@@ -23,7 +30,13 @@ import {
   type PostgresServer,
   type S3Server,
 } from '@eventpipe/local';
-import { createStager, s3ClientConfig, type LoadBatch, type Warehouse } from '@eventpipe/loader';
+import {
+  createStager,
+  decodeEnvelope,
+  s3ClientConfig,
+  type LoadBatch,
+  type Warehouse,
+} from '@eventpipe/loader';
 import {
   createFlowWarehouse,
   createRedshiftStage,
@@ -125,14 +138,15 @@ async function emulateCopy(client: pg.ClientBase, job: CopyJob): Promise<void> {
       .split('\n')
       .filter(Boolean);
     for (const line of lines) {
-      const row = JSON.parse(line) as Record<string, unknown>;
+      // Lossless, as Redshift reads a JSON number into DECIMAL(38,0): no digit rounded on the way.
+      const row = parseJson(line) as Record<string, unknown>;
       records.push(Object.fromEntries(job.columns.map((c) => [c, row[c] ?? null])));
     }
   }
   const names = job.columns.map((c) => `"${c}"`).join(', ');
   await client.query(
     `INSERT INTO "${job.table}" (${names}) SELECT ${names} FROM json_populate_recordset(NULL::"${job.table}", $1::json)`,
-    [JSON.stringify(records)],
+    [stringifyJson(records)],
   );
 }
 
@@ -220,6 +234,126 @@ async function varcharSize(table: string, column: string): Promise<number | null
   return row ? (row.n as number | null) : null;
 }
 
+/**
+ * An envelope exactly as it travels through JetStream: JSON text with the client's number literals
+ * spliced in, decoded the way the loader decodes it.
+ */
+function decoded(sourceId: string, event: string, propertiesJson: string, extra = ''): Envelope {
+  const id = `d-${++sequence}`;
+  clock += 1000;
+  const at = new Date(clock).toISOString();
+  const text =
+    `{"v":1,"sourceId":"${sourceId}","type":"track","messageId":"${id}","receivedAt":"${at}",` +
+    `"event":{"type":"track","messageId":"${id}","event":"${event}"${extra},"properties":${propertiesJson}}}`;
+  const result = decodeEnvelope(Buffer.from(text));
+  assert.ok(result.ok, text);
+  return result.envelope;
+}
+
+describe('values and types in the Redshift dialect', () => {
+  test('integers past int64 load exactly into DECIMAL(38,0); what fits no type goes to _rejected, counted', async () => {
+    const events = [
+      decoded(
+        'rnum',
+        'Paid',
+        '{"account":1234567890123456789,"big":18446744073709551616,"ratio":0.5}',
+        ',"userId":9007199254740993',
+      ),
+      decoded('rnum', 'Paid', '{"big":1e400,"ratio":0.1000000000000000000001,"account":"n/a"}'),
+    ];
+    const result = await warehouse.load(batchOf('rnum-1', events));
+    const create = result.migrations.find((m) => m.startsWith('CREATE TABLE IF NOT EXISTS "rnum"."paid"'));
+    assert.ok(create?.includes('"account" BIGINT, "big" DECIMAL(38,0), "ratio" DOUBLE PRECISION'), create);
+    assert.deepEqual(result.rejectedByTable, { 'rnum.paid': 3 });
+    const stored = await rows(
+      `SELECT account::text, big::text, ratio, user_id, _rejected->>'big' AS rb, _rejected->>'ratio' AS rr,` +
+        ` _rejected->>'account' AS ra FROM rnum.paid ORDER BY received_at`,
+    );
+    const none = { rb: null, rr: null, ra: null };
+    assert.deepEqual(stored, [
+      {
+        account: '1234567890123456789',
+        big: '18446744073709551616',
+        ratio: 0.5,
+        user_id: '9007199254740993',
+        ...none,
+      },
+      {
+        account: null,
+        big: null,
+        ratio: null,
+        user_id: null,
+        rb: '1' + '0'.repeat(400),
+        rr: '0.1000000000000000000001',
+        ra: 'n/a',
+      },
+    ]);
+    // The rejected values are the client's: read back from the load file, digits intact.
+    const file = gunzipSync(await getObject('pipe/load/rnum/paid/rnum-1.ndjson.gz')).toString('utf8');
+    assert.ok(
+      file.includes('"_rejected":{"big":1e400,"ratio":0.1000000000000000000001,"account":"n/a"}'),
+      file,
+    );
+    assert.ok(file.includes('"big":18446744073709551616'), file);
+  });
+
+  test('lone surrogates load as U+FFFD in VARCHAR and SUPER columns; the event is never refused', async () => {
+    const half = '\\ud83d';
+    await warehouse.load(
+      batchOf('rsur-1', [
+        decoded('rsur', 'Typed', `{"title":"cut ${half}","n":1}`),
+        decoded('rsur', 'Typed', `{"n":"x${half}"}`),
+      ]),
+    );
+    const stored = await rows('SELECT title, n, _rejected FROM rsur.typed ORDER BY received_at');
+    assert.deepEqual(stored, [
+      { title: 'cut \uFFFD', n: '1', _rejected: null },
+      { title: null, n: null, _rejected: { n: 'x\uFFFD' } },
+    ]);
+  });
+
+  test('timestamps are written to the load file in UTC with microseconds', async () => {
+    await warehouse.load(
+      batchOf('rts-1', [
+        decoded(
+          'rts',
+          'Booked',
+          '{"at":"2024-05-01T12:34:56.123456+0530","nanos":"2024-05-01T12:34:56.123456789Z"}',
+        ),
+      ]),
+    );
+    const file = gunzipSync(await getObject('pipe/load/rts/booked/rts-1.ndjson.gz')).toString('utf8');
+    const row = JSON.parse(file) as Record<string, unknown>;
+    assert.equal(row.at, '2024-05-01T07:04:56.123456Z');
+    assert.equal(row.nanos, '2024-05-01T12:34:56.123456789Z', 'not exact as a timestamp: kept as text');
+    assert.match(String(row.received_at), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  });
+
+  test('hand-made columns map exactly: INTEGER keeps its range, CHAR is refused by name, not widened', async () => {
+    await warehouse.load(batchOf('rhand-0', [decoded('rhand', 'Made', '{"seed":1}')]));
+    await db.query('ALTER TABLE rhand.made ADD COLUMN small integer');
+    await db.query('ALTER TABLE rhand.made ADD COLUMN code character(3)');
+    const result = await warehouse.load(
+      batchOf('rhand-1', [
+        decoded('rhand', 'Made', '{"small":7}'),
+        decoded('rhand', 'Made', '{"small":3000000000}'),
+      ]),
+    );
+    assert.deepEqual(result.rejectedByTable, { 'rhand.made': 1 });
+    const stored = await rows(
+      'SELECT small, _rejected FROM rhand.made WHERE seed IS NULL ORDER BY received_at',
+    );
+    assert.deepEqual(stored, [
+      { small: 7, _rejected: null },
+      { small: null, _rejected: { small: 3000000000 } },
+    ]);
+    await assert.rejects(
+      warehouse.load(batchOf('rhand-2', [decoded('rhand', 'Made', '{"code":"abcd"}')])),
+      /column "made"\."code" has type character/,
+    );
+  });
+});
+
 describe('the Redshift dialect through the shared load flow', () => {
   const first = [
     envelope('track', {
@@ -232,7 +366,7 @@ describe('the Redshift dialect through the shared load flow', () => {
   ];
   const batch1 = batchOf('b-0001', first);
 
-  test('a new table: VARCHARs sized in bytes, nested values in SUPER, the load recorded', async () => {
+  test('a new table: VARCHARs sized in bytes, arrays as JSON text, the load recorded', async () => {
     const result = await warehouse.load(batch1);
     assert.equal(result.alreadyLoaded, false);
     assert.deepEqual(result.rowsByTable, {
@@ -246,7 +380,7 @@ describe('the Redshift dialect through the shared load flow', () => {
     );
 
     const [order] = await rows('SELECT id, total, _select, products, uuid_ts FROM web.order_completed');
-    assert.deepEqual(order?.products, [{ sku: 'a', qty: 2 }]);
+    assert.equal(order?.products, '[{"sku":"a","qty":2}]', 'JSON text, as Segment stores arrays');
     assert.equal(order?._select, 'reserved');
     assert.equal(order?.total, '30'); // an integer property is a BIGINT (pg returns those as strings)
     assert.ok(order?.uuid_ts instanceof Date, 'uuid_ts set by the table default');
@@ -494,6 +628,7 @@ describe('createRedshiftWarehouse', () => {
         url: postgres.url,
         iamRole: IAM_ROLE,
         metaSchema: '_eventpipe',
+        arrays: 'text' as const,
       },
       s3: s3Config,
     };
@@ -507,7 +642,12 @@ describe('createRedshiftWarehouse', () => {
 
   test('without an IAM role or access keys it refuses to start, naming the setting', () => {
     const config = {
-      warehouse: { kind: 'redshift' as const, url: postgres.url, metaSchema: '_eventpipe' },
+      warehouse: {
+        kind: 'redshift' as const,
+        url: postgres.url,
+        metaSchema: '_eventpipe',
+        arrays: 'text' as const,
+      },
       s3: { ...s3Config, accessKeyId: undefined, secretAccessKey: undefined },
     };
     assert.throws(() => createRedshiftWarehouse(config, log), /EVENTPIPE_WAREHOUSE_IAM_ROLE is required/);

@@ -4,7 +4,9 @@
  * must be backslash-escaped — anything else is taken literally, so no value can break out of its field.
  * NUL characters cannot be stored in PostgreSQL text at all; the transform step strips them.
  */
+import { isLosslessNumber } from '../../transform/numbers.js';
 import type { Column, ColumnType, Row } from '../../transform/types.js';
+import { jsonText } from '../../transform/values.js';
 
 /** ~64 KiB per write: one row per write runs COPY at less than half the speed (measured, issue 4). */
 export const COPY_CHUNK_CHARS = 64 * 1024;
@@ -20,7 +22,8 @@ export function escapeCopyText(text: string): string {
 
 function scalarText(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object') return JSON.stringify(value);
+  if (isLosslessNumber(value)) return value.value; // the exact digits, as planning wrote them
+  if (typeof value === 'object') return jsonText(value);
   return String(value);
 }
 
@@ -32,7 +35,7 @@ export function copyField(value: unknown, type: ColumnType): string {
       return value === true ? 't' : value === false ? 'f' : escapeCopyText(scalarText(value));
     case 'json':
       // Every JSON value, a string too, is serialised, so jsonb receives valid JSON text.
-      return escapeCopyText(JSON.stringify(value));
+      return escapeCopyText(jsonText(value));
     default:
       return escapeCopyText(scalarText(value));
   }

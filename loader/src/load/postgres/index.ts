@@ -30,5 +30,6 @@ export function createPostgresWarehouse(config: Config['warehouse'], log: Logger
   // An idle connection dropped by the server (restart, failover) must not crash the process; the
   // next checkout opens a new one, and a load in flight fails and is retried by the runner.
   pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection lost'));
-  return createFlowWarehouse(pool, postgresDialect, { metaSchema: config.metaSchema, log });
+  const dialect: SqlDialect = { ...postgresDialect, rules: { ...postgresRules, arrays: config.arrays } };
+  return createFlowWarehouse(pool, dialect, { metaSchema: config.metaSchema, log });
 }

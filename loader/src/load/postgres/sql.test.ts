@@ -17,15 +17,24 @@ test('identifiers are always quoted, quotes doubled, and never silently truncate
 });
 
 test('types map both ways', () => {
-  const types = ['boolean', 'bigint', 'double', 'timestamp', 'text', 'json'] as const;
+  const types = ['boolean', 'bigint', 'numeric', 'double', 'timestamp', 'text', 'json'] as const;
   assert.deepEqual(
     types.map((type) => sql.sqlType({ type })),
-    ['boolean', 'bigint', 'double precision', 'timestamptz', 'text', 'jsonb'],
+    ['boolean', 'bigint', 'numeric', 'double precision', 'timestamptz', 'text', 'jsonb'],
   );
-  const catalog = ['boolean', 'bigint', 'double precision', 'timestamp with time zone', 'text', 'jsonb'];
-  assert.deepEqual(catalog.map(sql.columnType), [...types]);
-  assert.equal(sql.columnType('integer'), 'bigint');
-  assert.equal(sql.columnType('character varying'), 'text');
+  const catalog = [
+    'boolean',
+    'bigint',
+    'numeric',
+    'double precision',
+    'timestamp with time zone',
+    'text',
+    'jsonb',
+  ];
+  assert.deepEqual(
+    catalog.map((data_type) => sql.existingColumn({ data_type })),
+    [...types],
+  );
 });
 
 test('create table: columns, load time, primary key on id', () => {
@@ -40,15 +49,37 @@ test('create table: columns, load time, primary key on id', () => {
   );
 });
 
-test('widening keeps every value, timestamps as ISO-8601 UTC text', () => {
-  assert.equal(sql.widenExpression('n', 'bigint', 'double'), '"n"::double precision');
-  assert.equal(sql.widenExpression('n', 'double', 'text'), '"n"::text');
-  assert.equal(sql.widenExpression('b', 'boolean', 'text'), '"b"::text');
-  assert.equal(
-    sql.widenExpression('t', 'timestamp', 'text'),
-    `to_char("t" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+test('widening keeps every value exactly: integers and doubles to numeric (doubles through their text)', () => {
+  assert.equal(sql.widenExpression('n', 'bigint', 'numeric'), '"n"::numeric');
+  assert.equal(sql.widenExpression('n', 'double', 'numeric'), '"n"::text::numeric');
+  assert.deepEqual(
+    sql.migration(ref, { kind: 'widen-column', table: 't', column: 'n', from: 'double', to: 'numeric' }),
+    [
+      {
+        text: `ALTER TABLE "web"."order ""completed""" ALTER COLUMN "n" TYPE numeric USING "n"::text::numeric`,
+      },
+    ],
   );
-  assert.equal(sql.widenExpression('x', 'text', 'json'), 'to_jsonb("x")');
+});
+
+test('columns created by hand map exactly, with their limits, or are unsupported', () => {
+  const column = (data_type: string, more: Record<string, unknown> = {}) =>
+    sql.existingColumn({ column_name: 'c', data_type, ...more });
+  assert.deepEqual(column('integer'), { type: 'bigint', maxInteger: 2147483647 });
+  assert.deepEqual(column('smallint'), { type: 'bigint', maxInteger: 32767 });
+  assert.equal(column('numeric', { numeric_precision: null, numeric_scale: null }), 'numeric');
+  assert.deepEqual(column('numeric', { numeric_precision: 10, numeric_scale: 2 }), {
+    type: 'numeric',
+    numeric: { maxIntegerDigits: 8, maxFractionDigits: 2 },
+  });
+  assert.deepEqual(column('character varying', { character_maximum_length: 20 }), {
+    type: 'text',
+    maxChars: 20,
+  });
+  assert.equal(column('character varying', { character_maximum_length: null }), 'text');
+  assert.equal(column('timestamp without time zone'), 'timestamp');
+  for (const type of ['real', 'character', 'date', 'uuid', 'time without time zone', 'ARRAY', 'bytea'])
+    assert.deepEqual(column(type), { unsupported: type });
 });
 
 test('lock, schema and catalog statements take names as parameters', () => {
@@ -61,7 +92,9 @@ test('lock, schema and catalog statements take names as parameters', () => {
   });
   assert.deepEqual(sql.createSchema('web'), { text: 'CREATE SCHEMA IF NOT EXISTS "web"' });
   assert.deepEqual(sql.describeTable(ref), {
-    text: 'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
+    text:
+      'SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale' +
+      ' FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
     values: ['web', 'order "completed"'],
   });
 });

@@ -3,7 +3,7 @@
  * Identifiers are always quoted by `quoteIdent`; values are always bind parameters or COPY data.
  */
 import type { Column, ColumnType, TableBatch } from '../../transform/types.js';
-import { postgresRules, type Migration } from '../../schema/index.js';
+import { postgresRules, type ExistingColumn, type Migration } from '../../schema/index.js';
 import {
   clearedColumns,
   InvalidIdentifierError,
@@ -34,6 +34,7 @@ const qualified = (ref: TableRef) => `${quoteIdent(ref.schema)}.${quoteIdent(ref
 const SQL_TYPES: Record<ColumnType, string> = {
   boolean: 'boolean',
   bigint: 'bigint',
+  numeric: 'numeric',
   double: 'double precision',
   timestamp: 'timestamptz',
   text: 'text',
@@ -45,22 +46,41 @@ export function sqlType(column: Pick<Column, 'type'>): string {
 }
 
 /**
- * `information_schema.columns.data_type` → neutral type. Columns we create map back exactly; a column
- * someone added by hand maps to the neutral type whose values it accepts, so planning widens it or
- * routes conflicting values to `_rejected` instead of failing the COPY.
+ * A `describeTable` row → the column as planning sees it, exactly: a column someone created by hand
+ * with a narrower type keeps its limits (`integer`'s range, `numeric(p,s)`'s digits, `varchar(n)`'s
+ * characters), so a value past them goes to `_rejected` instead of failing the COPY or being rounded;
+ * a type no neutral type maps to exactly (`real` rounds doubles, `char(n)` pads, `date` drops the
+ * time, and any other) is `unsupported`, and a batch with values for it is refused naming the column.
+ * `timestamp without time zone` holds the UTC wall time: every timestamp is loaded normalised to UTC.
  */
-export function columnType(dataType: string): ColumnType {
+export function existingColumn(row: Record<string, unknown>): ExistingColumn {
+  const dataType = String(row.data_type);
+  const size = (field: string) =>
+    row[field] === null || row[field] === undefined ? undefined : Number(row[field]);
   switch (dataType) {
     case 'boolean':
       return 'boolean';
     case 'bigint':
-    case 'integer':
-    case 'smallint':
       return 'bigint';
+    case 'integer':
+      return { type: 'bigint', maxInteger: 2 ** 31 - 1 };
+    case 'smallint':
+      return { type: 'bigint', maxInteger: 2 ** 15 - 1 };
+    case 'numeric': {
+      const precision = size('numeric_precision');
+      const scale = size('numeric_scale') ?? 0;
+      if (precision === undefined) return 'numeric';
+      if (scale < 0 || scale > precision) return { unsupported: `numeric(${precision},${scale})` };
+      return { type: 'numeric', numeric: { maxIntegerDigits: precision - scale, maxFractionDigits: scale } };
+    }
     case 'double precision':
-    case 'real':
-    case 'numeric':
       return 'double';
+    case 'text':
+      return 'text';
+    case 'character varying': {
+      const length = size('character_maximum_length');
+      return length === undefined ? 'text' : { type: 'text', maxChars: length };
+    }
     case 'timestamp with time zone':
     case 'timestamp without time zone':
       return 'timestamp';
@@ -68,17 +88,18 @@ export function columnType(dataType: string): ColumnType {
     case 'json':
       return 'json';
     default:
-      return 'text';
+      return { unsupported: dataType };
   }
 }
 
-/** How an existing value reads as the wider type; timestamps become ISO-8601 text in UTC, like the JSON they came from. */
+/**
+ * How an existing value reads as the wider type, exactly. A double goes to numeric through its text:
+ * PostgreSQL's `float8::numeric` keeps only 15 significant digits, while its text output (12 and
+ * later) is the shortest that reads back as the same double, which is what the client sent.
+ */
 export function widenExpression(column: string, from: ColumnType, to: ColumnType): string {
   const c = quoteIdent(column);
-  if (to === 'json') return `to_jsonb(${c})`;
-  if (to === 'text' && from === 'timestamp') {
-    return `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-  }
+  if (from === 'double' && to === 'numeric') return `${c}::text::numeric`;
   return `${c}::${SQL_TYPES[to]}`;
 }
 
@@ -135,7 +156,8 @@ export function createSchema(schema: string): Statement {
 export function describeTable(ref: TableRef): Statement {
   return {
     text:
-      'SELECT column_name, data_type FROM information_schema.columns' +
+      'SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale' +
+      ' FROM information_schema.columns' +
       ' WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
     values: [ref.schema, ref.table],
   };
@@ -279,7 +301,7 @@ export const postgresSql: Omit<SqlDialect, 'rules' | 'stage'> = {
   existingSchemas,
   createSchema,
   describeTable,
-  existingColumn: (row) => columnType(String(row.data_type)),
+  existingColumn,
   migration,
   runsOutsideTransaction: () => false,
   recordMigration,

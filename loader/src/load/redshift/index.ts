@@ -63,7 +63,7 @@ export function createRedshiftWarehouse(
   const stager = createStager(config.s3, log);
   const dialect: SqlDialect = {
     ...redshiftSql,
-    rules: redshiftRules,
+    rules: { ...redshiftRules, arrays: config.warehouse.arrays },
     stage: createRedshiftStage({
       s3,
       stager,

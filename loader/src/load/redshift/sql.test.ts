@@ -59,9 +59,10 @@ test('types: VARCHAR sized in bytes with headroom, SUPER for nested values', () 
     () => sql.sqlType({ type: 'text', maxBytes: 65_536 }),
     /65536 bytes exceeds Redshift's VARCHAR limit/,
   );
+  assert.equal(sql.sqlType({ type: 'numeric' }), 'DECIMAL(38,0)');
   assert.deepEqual(
     ['boolean', 'bigint', 'double precision', 'timestamp with time zone', 'character varying', 'super'].map(
-      sql.columnType,
+      (data_type) => sql.existingColumn({ data_type }),
     ),
     ['boolean', 'bigint', 'double', 'timestamp', 'text', 'json'],
   );

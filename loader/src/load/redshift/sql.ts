@@ -85,6 +85,8 @@ export function varcharBytes(maxBytes = 0): number {
 const FIXED_SQL_TYPES: Record<Exclude<ColumnType, 'text'>, string> = {
   boolean: 'BOOLEAN',
   bigint: 'BIGINT',
+  // The widest exact integer Redshift has: every integer of up to 38 digits (2^64 and well beyond).
+  numeric: 'DECIMAL(38,0)',
   double: 'DOUBLE PRECISION',
   timestamp: 'TIMESTAMPTZ',
   json: 'SUPER',
@@ -100,37 +102,46 @@ function columnDefinition(column: Column): string {
   return `${quoteIdent(column.name)} ${sqlType(column)}${encode}`;
 }
 
-/** `information_schema.columns.data_type` → neutral type; columns added by hand map to the type whose values they accept. */
-export function columnType(dataType: string): ColumnType {
+/**
+ * A `describeTable` row → the column as planning sees it, exactly: a VARCHAR with its declared size in
+ * bytes (a longer value plans a `widen-varchar` instead of failing the COPY), a narrower integer or a
+ * `DECIMAL(p,s)` with its limits (values past them go to `_rejected`, never rounded). A type no neutral
+ * type maps to exactly is `unsupported`, and a batch with values for it is refused naming the column:
+ * `CHAR(n)` (pads values, and Redshift refuses to widen it), `REAL` (rounds doubles), `DATE`, `TIME`,
+ * `VARBYTE`, `GEOMETRY` and the rest. `TIMESTAMP` holds the UTC time: every timestamp is loaded in UTC.
+ */
+export function existingColumn(row: Record<string, unknown>): ExistingColumn {
+  const dataType = String(row.data_type);
+  const size = (field: string) =>
+    row[field] === null || row[field] === undefined ? undefined : Number(row[field]);
   switch (dataType) {
     case 'boolean':
       return 'boolean';
     case 'bigint':
-    case 'integer':
-    case 'smallint':
       return 'bigint';
+    case 'integer':
+      return { type: 'bigint', maxInteger: 2 ** 31 - 1 };
+    case 'smallint':
+      return { type: 'bigint', maxInteger: 2 ** 15 - 1 };
+    case 'numeric': {
+      const precision = size('numeric_precision') ?? 18; // Redshift's default DECIMAL is (18,0)
+      const scale = size('numeric_scale') ?? 0;
+      return { type: 'numeric', numeric: { maxIntegerDigits: precision - scale, maxFractionDigits: scale } };
+    }
     case 'double precision':
-    case 'real':
-    case 'numeric':
       return 'double';
+    case 'character varying': {
+      const length = size('character_maximum_length');
+      return length === undefined ? 'text' : { type: 'text', maxBytes: length };
+    }
     case 'timestamp with time zone':
     case 'timestamp without time zone':
       return 'timestamp';
     case 'super':
       return 'json';
     default:
-      return 'text';
+      return { unsupported: dataType };
   }
-}
-
-/**
- * A `describeTable` row as planning sees it: a VARCHAR with its declared size in bytes, so that a
- * longer value plans a `widen-varchar` instead of failing the COPY.
- */
-export function existingColumn(row: Record<string, unknown>): ExistingColumn {
-  const type = columnType(String(row.data_type));
-  const size = row.character_maximum_length;
-  return type === 'text' && size !== null && size !== undefined ? { type, maxBytes: Number(size) } : type;
 }
 
 const UUID_TS = 'uuid_ts';
@@ -205,7 +216,8 @@ export function createSchema(schema: string): Statement {
 export function describeTable(ref: TableRef): Statement {
   return {
     text:
-      'SELECT column_name, data_type, character_maximum_length FROM information_schema.columns' +
+      'SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale' +
+      ' FROM information_schema.columns' +
       ' WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
     values: [ref.schema, ref.table],
   };
