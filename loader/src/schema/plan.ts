@@ -247,6 +247,36 @@ function misfits(type: ColumnType, rows: readonly Row[], name: string, rules: Di
 const REJECT = Symbol('reject');
 const SKIP = Symbol('skip');
 
+/**
+ * `value` as a JSON column (and `_rejected`) can store it: jsonb reads numbers as `numeric` and fails
+ * the whole COPY on one past its limits (`1e200000`), and Redshift's SUPER holds no wider decimal than
+ * its DECIMAL(38,0); such a number is kept as a string of its literal, digits intact. The same
+ * reference when nothing changes (the common case).
+ */
+function storableJson(value: unknown, rules: DialectRules): unknown {
+  if (isLosslessNumber(value)) return fits('numeric', value, rules) ? value : value.value;
+  if (Array.isArray(value)) {
+    let changed = false;
+    const out = value.map((item) => {
+      const stored = storableJson(item, rules);
+      if (stored !== item) changed = true;
+      return stored;
+    });
+    return changed ? out : value;
+  }
+  if (isPlainObject(value)) {
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const key in value) {
+      const stored = storableJson(value[key], rules);
+      if (stored !== value[key]) changed = true;
+      setOwn(out, key, stored);
+    }
+    return changed ? out : value;
+  }
+  return value;
+}
+
 /** An exact number in the plain decimal digits both warehouses read (`1e3` → `1000`). */
 function exactNumber(value: EventNumber): LosslessNumber {
   return new LosslessNumber(plainDecimal(value));
@@ -280,7 +310,9 @@ class Placement {
       rejected = isPlainObject(carried) ? Object.keys(carried).length : 1;
     // Only a non-empty object stays as it is: an empty one is dropped, and anything else (never
     // expected from the transform) is kept under the name `_rejected` by the rebuild.
-    let changed = carried !== undefined && !(isPlainObject(carried) && hasOwnKeys(carried));
+    let changed =
+      carried !== undefined &&
+      (!(isPlainObject(carried) && hasOwnKeys(carried)) || storableJson(carried, this.rules) !== carried);
     for (const name in row) {
       if (name === REJECTED_COLUMN) continue;
       const value = row[name];
@@ -320,6 +352,8 @@ class Placement {
       case 'bigint':
         // A lossless literal may be spelled `1.5e3`: bigint reads plain digits.
         return isLosslessNumber(value) && isInt64(value) ? exactNumber(value) : value;
+      case 'json':
+        return storableJson(value, this.rules);
       default:
         return value;
     }
@@ -336,15 +370,16 @@ class Placement {
   /** The row again, with the verdicts applied (the same pure verdicts `place` measured). */
   private rebuild(row: Row): Row {
     const carried = row[REJECTED_COLUMN];
-    const rejected: Record<string, unknown> = isPlainObject(carried) ? { ...carried } : {};
-    if (carried !== undefined && carried !== null && !isPlainObject(carried))
-      setOwn(rejected, REJECTED_COLUMN, carried);
+    const stored = storableJson(carried, this.rules);
+    const rejected: Record<string, unknown> = isPlainObject(stored) ? { ...stored } : {};
+    if (stored !== undefined && stored !== null && !isPlainObject(stored))
+      setOwn(rejected, REJECTED_COLUMN, stored);
     const entries: [string, unknown][] = [];
     for (const name in row) {
       if (name === REJECTED_COLUMN) continue;
       const value = row[name];
       const placed = this.verdict(name, value);
-      if (placed === REJECT) setOwn(rejected, name, value);
+      if (placed === REJECT) setOwn(rejected, name, storableJson(value, this.rules));
       else if (placed !== SKIP) entries.push([name, placed]);
     }
     if (hasOwnKeys(rejected)) entries.push([REJECTED_COLUMN, rejected]);

@@ -104,6 +104,14 @@ test('numbers are stored with the digits the client sent: int64 in bigint, beyon
   );
 });
 
+test('a number no numeric holds is kept in _rejected as its literal, and the batch loads', async () => {
+  const event = decoded('far', 'Far', '{"n":1e200000,"list":[1e200000]}', ',"context":1e200000');
+  const result = await suite.warehouse.load(batchOf('far-1', [event]));
+  assert.deepEqual(result.rejectedByTable, { 'far.far': 2, 'far.tracks': 1 });
+  const [row] = await rows('SELECT list, _rejected FROM far.far');
+  assert.deepEqual(row, { list: '[1e200000]', _rejected: { n: '1e200000', context: '1e200000' } });
+});
+
 test('a double column widens to numeric from its shortest text, never rounded to 15 digits', async () => {
   await suite.warehouse.load(batchOf('dbl-1', [decoded('dbl', 'Measured', '{"x":0.30000000000000004}')]));
   assert.equal((await columnTypes('dbl', 'measured')).x, 'double precision');

@@ -283,15 +283,15 @@ describe('values and types in the Redshift dialect', () => {
         big: null,
         ratio: null,
         user_id: null,
-        rb: '1' + '0'.repeat(400),
+        rb: '1e400',
         rr: '0.1000000000000000000001',
         ra: 'n/a',
       },
     ]);
-    // The rejected values are the client's: read back from the load file, digits intact.
+    // The rejected values are the client's digits; those SUPER holds no number for are kept as strings.
     const file = gunzipSync(await getObject('pipe/load/rnum/paid/rnum-1.ndjson.gz')).toString('utf8');
     assert.ok(
-      file.includes('"_rejected":{"big":1e400,"ratio":0.1000000000000000000001,"account":"n/a"}'),
+      file.includes('"_rejected":{"big":"1e400","ratio":"0.1000000000000000000001","account":"n/a"}'),
       file,
     );
     assert.ok(file.includes('"big":18446744073709551616'), file);
