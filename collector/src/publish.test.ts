@@ -134,6 +134,22 @@ test('a connection that cannot publish is a 503', async () => {
   assert.equal(nats.attempts.count, 1, 'the rest of the failed request is not attempted');
 });
 
+test('a message NATS refuses to send fails only its own request, never the process', async () => {
+  const nats = fakeNats();
+  const publisher = createPublisher(nats.nc, options);
+  // The NATS client throws while building this header: the flush must catch it.
+  const refused = publisher.publish([{ ...messages[0]!, msgID: 'web:x\ny' }]);
+  const fine = publisher.publish(messages.slice(1, 2));
+  await assert.rejects(refused, unavailable(/NATS: .*cannot contain/));
+  assert.deepEqual(
+    nats.sent.map((m) => m.msgID),
+    ['web:b'],
+    'the other request of the same flush went out',
+  );
+  nats.ack(nats.sent[0]!);
+  assert.deepEqual(await fine, { stored: 1, duplicates: 0 });
+});
+
 test('beyond maxInflightEvents requests are refused at once; a lone large request still goes', async () => {
   const nats = fakeNats();
   const publisher = createPublisher(nats.nc, { ...options, timeoutMs: 5_000, maxInflightEvents: 4 });

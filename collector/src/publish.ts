@@ -144,12 +144,13 @@ export function createPublisher(nc: AckTransport, options: PublishOptions): Publ
       const entry = pending.get(token);
       // Its request already failed (an earlier message could not be published): skip the rest.
       if (!entry) continue;
-      const h = headers();
-      h.set('Nats-Msg-Id', message.msgID);
+      // This runs outside any request's error boundary: whatever throws here (a closed or draining
+      // connection, a header or payload NATS refuses) fails only the request the message belongs to.
       try {
+        const h = headers();
+        h.set('Nats-Msg-Id', message.msgID);
         nc.publish(message.subject, message.payload, { reply: `${inbox}.${token}`, headers: h });
       } catch (error) {
-        // Closed or draining connection: nothing more of this request can be stored.
         fail(entry.request, `NATS: ${(error as Error).message}`);
       }
     }
