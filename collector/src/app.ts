@@ -101,10 +101,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // every request two promises and a detour through the microtask queue.
     (request: FastifyRequest, raw: Buffer, done: (error: Error | null, body?: unknown) => void) => {
       const read = (decoded: Buffer) => {
-        const text = decoded.toString('utf8');
         let body: JsonBody;
         try {
-          body = { value: parseJsonBody(text), text };
+          body = parseJsonBody(decoded.toString('utf8'));
         } catch (error) {
           return done(error as HttpError);
         }

@@ -22,13 +22,19 @@ test('nesting depth counts brackets outside strings only', () => {
 });
 
 test('JSON bodies: empty, malformed and absurdly nested ones are 400s naming the problem', () => {
-  assert.deepEqual(parseJsonBody(' {"a":1} '), { a: 1 });
+  assert.deepEqual(parseJsonBody(' {"a":1} '), { value: { a: 1 }, text: ' {"a":1} ' });
   assert.throws(() => parseJsonBody('  '), status(400, /empty/));
   assert.throws(() => parseJsonBody('{"a":'), status(400, /not valid JSON/));
   assert.throws(
     () => parseJsonBody('{"a":' + '['.repeat(65) + ']'.repeat(65) + '}'),
     status(400, /deeper than 64/),
   );
+});
+
+test('a leading byte-order mark is cut from the text kept, not only from what is parsed', () => {
+  assert.deepEqual(parseJsonBody('\ufeff{"a":1}'), { value: { a: 1 }, text: '{"a":1}' });
+  assert.throws(() => parseJsonBody('\ufeff'), status(400, /empty/));
+  assert.throws(() => parseJsonBody('\ufeff\ufeff{"a":1}'), status(400, /two byte-order marks/));
 });
 
 test('content encodings are undone within the size limit', async () => {

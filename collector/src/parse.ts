@@ -98,21 +98,33 @@ export function nestingExceeds(text: string, maxDepth: number): boolean {
 
 /**
  * A parsed request body with the text it was parsed from: a single call's text is reused as its
- * stored serialisation instead of serialising the parsed call a second time.
+ * stored serialisation instead of serialising the parsed call a second time, so `text` must be exactly
+ * what `value` was parsed from.
  */
 export interface JsonBody {
   value: unknown;
   text: string;
 }
 
-/** Decoded body text → value; every failure is a 4xx naming the problem. */
-export function parseJsonBody(text: string): unknown {
+const BYTE_ORDER_MARK = 0xfeff;
+
+/**
+ * Decoded body text → value and the text it was parsed from; every failure is a 4xx naming the problem.
+ * A leading byte-order mark is accepted (some HTTP clients write one) and cut from the text as well as
+ * before parsing: JSON text with a BOM is not JSON to the loader.
+ */
+export function parseJsonBody(received: string): JsonBody {
+  const text = received.charCodeAt(0) === BYTE_ORDER_MARK ? received.slice(1) : received;
+  // secure-json-parse would cut a second mark as well, and the text kept would then still start with one.
+  if (text.charCodeAt(0) === BYTE_ORDER_MARK) {
+    throw new HttpError(400, 'request body is not valid JSON: it starts with two byte-order marks');
+  }
   if (text.trim() === '') throw new HttpError(400, 'request body is empty: send a JSON object');
   if (nestingExceeds(text, MAX_NESTING_DEPTH)) {
     throw new HttpError(400, `request body nests JSON deeper than ${MAX_NESTING_DEPTH} levels`);
   }
   try {
-    return secureJson.parse(text);
+    return { value: secureJson.parse(text), text };
   } catch (error) {
     const message = (error as Error).message;
     if (/forbidden/.test(message)) {

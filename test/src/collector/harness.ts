@@ -14,6 +14,8 @@ export const WRITE_KEY = 'test-write-key-web';
 export interface StoredEvent {
   subject: string;
   msgId: string | undefined;
+  /** The message as stored, which the loader will parse. */
+  payload: string;
   envelope: Envelope;
 }
 
@@ -83,6 +85,7 @@ export async function startHarness(collector: Partial<Config['collector']> = {})
         events.push({
           subject: message.subject,
           msgId: message.header.get('Nats-Msg-Id') || undefined,
+          payload: message.string(),
           envelope: message.json<Envelope>(),
         });
       }

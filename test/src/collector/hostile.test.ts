@@ -4,6 +4,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseJson, type Envelope } from '@eventpipe/core';
 import { startHarness, type Harness } from './harness.js';
 
 let harness: Harness;
@@ -54,4 +55,25 @@ test('control characters in ids, event names and property keys: answered, stored
     assert.match(msgId!, /^web:[!-~]+$/, 'the dedup header is printable ASCII');
   }
   assert.equal(new Set(stored.map((s) => s.msgId)).size, stored.length, 'distinct ids stay distinct');
+});
+
+test('a body starting with a byte-order mark is stored as the JSON that was validated', async () => {
+  const single = { userId: 'u', event: 'BOM single', messageId: 'bom-single' };
+  const batch = { batch: [{ type: 'track', userId: 'u', event: 'BOM batch', messageId: 'bom-batch' }] };
+  for (const [path, body] of [
+    ['/v1/track', single],
+    ['/v1/batch', batch],
+  ] as const) {
+    const response = await harness.post(path, `\ufeff${JSON.stringify(body)}`);
+    assert.equal(response.status, 200, await response.text());
+  }
+  const twice = await harness.post('/v1/track', `\ufeff\ufeff${JSON.stringify(single)}`);
+  assert.equal(twice.status, 400);
+
+  const stored = (await harness.stored()).filter((s) => s.envelope.messageId.startsWith('bom-'));
+  assert.deepEqual(
+    stored.map((s) => (parseJson(s.payload) as Envelope).event),
+    [single, batch.batch[0]],
+    'the loader can parse what was stored',
+  );
 });
