@@ -146,7 +146,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
     authenticate: createAuthenticator(options.config.sources),
     publish: options.publish,
     subjectPrefix: options.config.nats.subjectPrefix,
-    limits: { maxEventBytes: collector.maxEventBytes, maxBatchEvents: collector.maxBatchEvents },
+    limits: {
+      maxEventBytes: collector.maxEventBytes,
+      maxBatchEvents: collector.maxBatchEvents,
+      maxRequestPublishBytes: collector.maxRequestPublishBytes,
+    },
   });
   return app;
 }

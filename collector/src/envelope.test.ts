@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildEnvelope, encodeEnvelope, type RequestFacts } from './envelope.js';
+import { buildEnvelope, encodeEnvelope, encodeMessages, type RequestFacts } from './envelope.js';
+import { HttpError } from './errors.js';
 import type { Call } from './events.js';
 
 const facts: RequestFacts = {
@@ -54,4 +55,33 @@ test('the encoded envelope is the envelope as JSON, event last', () => {
   const encoded = encodeEnvelope(envelope, c.eventJson);
   assert.deepEqual(JSON.parse(encoded), envelope);
   assert.ok(encoded.endsWith(`"event":${c.eventJson}}`));
+});
+
+test("the batch's context is spliced in from its one serialisation", () => {
+  const c = call({ userId: 'u', event: 'E' });
+  const batch = { context: { app: { name: 'a' } }, contextJson: '{"app":{"name":"a"}}' };
+  const envelope = buildEnvelope(c, facts, batch);
+  assert.deepEqual(JSON.parse(encodeEnvelope(envelope, c.eventJson, batch.contextJson)), envelope);
+});
+
+test('what a request publishes is bounded in bytes, counted as the messages are built', () => {
+  const calls = { calls: [0, 1, 2].map((index) => ({ ...call({ userId: 'u', event: 'E' }), index })) };
+  const messages = encodeMessages(calls, facts, 'events', 10_000);
+  assert.deepEqual(
+    messages.map((m) => [m.subject, m.bytes === Buffer.byteLength(m.payload)]),
+    [
+      ['events.web.track', true],
+      ['events.web.track', true],
+      ['events.web.track', true],
+    ],
+  );
+  const limit = messages[0]!.bytes * 2;
+  assert.equal(encodeMessages(calls, facts, 'events', limit + messages[0]!.bytes).length, 3);
+  assert.throws(
+    () => encodeMessages(calls, facts, 'events', limit + messages[0]!.bytes - 1),
+    (error: unknown) =>
+      error instanceof HttpError &&
+      error.statusCode === 413 &&
+      /more than \d+ bytes in JetStream, the limit per request$/.test(error.message),
+  );
 });

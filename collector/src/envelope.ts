@@ -3,8 +3,10 @@
  * JetStream (see core's envelope.ts for the meaning of each field).
  */
 import { randomUUID } from 'node:crypto';
-import { ENVELOPE_VERSION, type Envelope } from '@eventpipe/core';
+import { ENVELOPE_VERSION, eventSubject, natsMessageId, type Envelope } from '@eventpipe/core';
+import { HttpError } from './errors.js';
 import type { Call, RequestCalls } from './events.js';
+import type { OutgoingMessage } from './publish.js';
 
 /** What the collector learnt from the HTTP request, shared by every call it carried. */
 export interface RequestFacts {
@@ -40,10 +42,50 @@ export function buildEnvelope(
 }
 
 /**
- * The envelope as JSON, reusing the event's serialisation from validation (where its size was
- * measured) instead of serialising the event a second time. `event` is spliced in as the last key.
+ * The envelope as JSON, reusing the serialisations from validation (where their sizes were measured)
+ * instead of serialising the event, and the batch's context for every call, again. `batchContext` and
+ * `event` are spliced in as the last keys.
  */
-export function encodeEnvelope(envelope: Envelope, eventJson: string): string {
-  const { event: _event, ...fields } = envelope;
-  return `${JSON.stringify(fields).slice(0, -1)},"event":${eventJson}}`;
+export function encodeEnvelope(envelope: Envelope, eventJson: string, batchContextJson?: string): string {
+  const { event: _event, batchContext: _batchContext, ...fields } = envelope;
+  const batchContext = batchContextJson === undefined ? '' : `,"batchContext":${batchContextJson}`;
+  return `${JSON.stringify(fields).slice(0, -1)}${batchContext},"event":${eventJson}}`;
+}
+
+/**
+ * Every call of a request as the JetStream message to publish. What is published is bounded by
+ * `maxRequestPublishBytes`, not by the body's size: the batch's context and the request's headers are
+ * stored with every call. Refused (413) as soon as the running total passes the limit, so an amplifying
+ * request never holds more than that in memory.
+ */
+export function encodeMessages(
+  calls: RequestCalls,
+  request: RequestFacts,
+  subjectPrefix: string,
+  maxRequestPublishBytes: number,
+): OutgoingMessage[] {
+  let total = 0;
+  return calls.calls.map((call): OutgoingMessage => {
+    const envelope = buildEnvelope(call, request, calls);
+    const payload = encodeEnvelope(envelope, call.eventJson, calls.contextJson);
+    const bytes = Buffer.byteLength(payload);
+    total += bytes;
+    if (total > maxRequestPublishBytes) {
+      const context =
+        calls.contextJson === undefined
+          ? ''
+          : ` (each call is stored with the batch's context of ${Buffer.byteLength(calls.contextJson)} bytes)`;
+      throw new HttpError(
+        413,
+        `request would store more than ${maxRequestPublishBytes} bytes in JetStream, the limit per request${context}`,
+        { field: calls.contextJson === undefined ? '' : '/context' },
+      );
+    }
+    return {
+      subject: eventSubject(subjectPrefix, request.sourceId, call.type),
+      msgID: natsMessageId(request.sourceId, envelope.messageId),
+      payload,
+      bytes,
+    };
+  });
 }

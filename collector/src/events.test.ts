@@ -105,6 +105,27 @@ test('invalid requests are refused whole, naming the field and the batch index',
   );
 });
 
+test("the batch's context counts against each call's limit, since it is stored with each", () => {
+  const ok = { type: 'track', userId: 'u', event: 'E' };
+  const context = { pad: 'x'.repeat(500) };
+  const read = readBatch({ batch: [ok], context }, limits);
+  assert.equal(read.contextJson, JSON.stringify(context));
+  const bigger = { ...ok, properties: { pad: 'y'.repeat(500) } };
+  assert.throws(
+    () => readBatch({ batch: [ok, bigger], context }, limits),
+    refused(413, {
+      field: '',
+      index: 1,
+      message:
+        /batch\[1\] \(track\) is 1075 bytes with the batch's context \(510 bytes of it\), larger than the limit of 1024/,
+    }),
+  );
+  assert.throws(
+    () => readBatch({ batch: [ok], context: { pad: 'x'.repeat(2000) } }, limits),
+    refused(413, { field: '/context', message: /"context" is 2010 bytes; .* limit of 1024 bytes per call/ }),
+  );
+});
+
 test('a single call keeps its body text as its serialisation, unless a writeKey is cut out', () => {
   const text = '{ "userId": "u", "event": "E" }';
   const kept = readSingle('track', JSON.parse(text), limits, text);

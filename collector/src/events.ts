@@ -26,6 +26,8 @@ export interface RequestCalls {
   sentAt?: string;
   /** The batch's `context`, which Segment merges under each call's own context. */
   context?: Record<string, unknown>;
+  /** `context` serialised once, since it is stored with every call of the batch. */
+  contextJson?: string;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -47,13 +49,17 @@ function withoutWriteKey(event: JsonObject): SegmentEvent {
   return rest;
 }
 
-/** `json`: the call's text as received, when the request body is the call itself. */
+/**
+ * `json`: the call's text as received, when the request body is the call itself. `contextBytes`: the
+ * size of the batch's context, which is stored with the call and so counts against its limit.
+ */
 function readCall(
   type: EventType,
   value: JsonObject,
   limits: CallLimits,
   index?: number,
   json?: string,
+  contextBytes = 0,
 ): Call {
   const where = index === undefined ? `${type} call` : `batch[${index}] (${type})`;
   const problem = validateEvent(type, value);
@@ -64,12 +70,14 @@ function readCall(
   const event = withoutWriteKey(value);
   // The received text is the call's JSON already, unless a writeKey had to be cut out of it.
   const eventJson = json !== undefined && event === value ? json : JSON.stringify(event);
-  const bytes = Buffer.byteLength(eventJson);
+  const bytes = Buffer.byteLength(eventJson) + contextBytes;
   if (bytes > limits.maxEventBytes) {
-    throw new HttpError(413, `${where} is ${bytes} bytes, larger than the limit of ${limits.maxEventBytes}`, {
-      field: '',
-      index,
-    });
+    const withContext = contextBytes > 0 ? ` with the batch's context (${contextBytes} bytes of it)` : '';
+    throw new HttpError(
+      413,
+      `${where} is ${bytes} bytes${withContext}, larger than the limit of ${limits.maxEventBytes}`,
+      { field: '', index },
+    );
   }
   return { type, event, eventJson, ...(index !== undefined && { index }) };
 }
@@ -104,6 +112,15 @@ export function readBatch(body: unknown, limits: CallLimits): RequestCalls {
   if (context !== undefined && !isObject(context)) {
     throw new HttpError(400, '"context" must be an object', { field: '/context' });
   }
+  const contextJson = context === undefined ? undefined : JSON.stringify(context);
+  const contextBytes = contextJson === undefined ? 0 : Buffer.byteLength(contextJson);
+  if (contextBytes > limits.maxEventBytes) {
+    throw new HttpError(
+      413,
+      `"context" is ${contextBytes} bytes; it is stored with every call, so it must fit the limit of ${limits.maxEventBytes} bytes per call`,
+      { field: '/context' },
+    );
+  }
   const calls = batch.map((item: unknown, index) => {
     if (!isObject(item))
       throw new HttpError(400, `batch[${index}] must be a JSON object`, { field: '', index });
@@ -114,7 +131,11 @@ export function readBatch(body: unknown, limits: CallLimits): RequestCalls {
         index,
       });
     }
-    return readCall(item.type, item, limits, index);
+    return readCall(item.type, item, limits, index, undefined, contextBytes);
   });
-  return { calls, ...(sentAt !== undefined && { sentAt }), ...(context !== undefined && { context }) };
+  return {
+    calls,
+    ...(sentAt !== undefined && { sentAt }),
+    ...(context !== undefined && { context, contextJson }),
+  };
 }

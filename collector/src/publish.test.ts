@@ -13,8 +13,14 @@ const messages = ['a', 'b', 'c'].map((id) => ({
   subject: `events.web.track`,
   msgID: `web:${id}`,
   payload: '{}',
+  bytes: 100,
 }));
-const options = { timeoutMs: 100, retryAfterSeconds: 7, maxInflightEvents: 1_000 };
+const options = {
+  timeoutMs: 100,
+  retryAfterSeconds: 7,
+  maxInflightEvents: 1_000,
+  maxInflightBytes: 1_000_000,
+};
 
 interface Sent {
   subject: string;
@@ -169,6 +175,26 @@ test('beyond maxInflightEvents requests are refused at once; a lone large reques
   for (const message of nats.sent.slice(6)) nats.ack(message);
   assert.deepEqual(await first, { stored: 3, duplicates: 0 });
   assert.deepEqual(await fits, { stored: 1, duplicates: 0 });
+});
+
+test('beyond maxInflightBytes requests are refused at once, whatever their count of events', async () => {
+  const nats = fakeNats();
+  const publisher = createPublisher(nats.nc, { ...options, timeoutMs: 5_000, maxInflightBytes: 250 });
+  const large = publisher.publish(messages.map((m) => ({ ...m, bytes: 300 })));
+  assert.equal(publisher.inflightBytes(), 900, 'nothing was in flight: a lone large request goes');
+  await assert.rejects(
+    publisher.publish(messages.slice(0, 1)),
+    unavailable(/limit of 250 bytes of events awaiting/),
+  );
+  await nextTurn();
+  for (const message of nats.sent) nats.ack(message);
+  await large;
+  assert.equal(publisher.inflightBytes(), 0);
+  const first = publisher.publish(messages.slice(0, 2));
+  await assert.rejects(publisher.publish(messages.slice(0, 1)), unavailable(/limit of 250 bytes/));
+  await nextTurn();
+  for (const message of nats.sent.slice(3)) nats.ack(message);
+  assert.deepEqual(await first, { stored: 2, duplicates: 0 });
 });
 
 test('readPubAck tells a PubAck from an error, garbage or a missing stream', () => {

@@ -23,6 +23,8 @@ export interface OutgoingMessage {
   /** `Nats-Msg-Id`: stable across retries of the same call. */
   msgID: string;
   payload: string;
+  /** The payload's size in UTF-8, counted against the in-flight bytes. */
+  bytes: number;
 }
 
 export interface PublishResult {
@@ -42,6 +44,8 @@ export interface PublishOptions {
    * A request is never refused while nothing is in flight, so a batch larger than the cap still works.
    */
   maxInflightEvents: number;
+  /** The same bound on the bytes of those events' payloads. */
+  maxInflightBytes: number;
 }
 
 /** The part of a NATS connection the publisher uses. */
@@ -51,6 +55,8 @@ export interface Publisher {
   publish: Publish;
   /** Events published and awaiting their PubAck right now. */
   inflight(): number;
+  /** The bytes of their payloads. */
+  inflightBytes(): number;
   /**
    * Resolves once no event awaits its PubAck (each request is bounded by `timeoutMs`): shutdown
    * waits for this before draining NATS, since a request whose client hung up is no longer counted
@@ -107,15 +113,19 @@ export function readPubAck(msg: Pick<Msg, 'data' | 'headers' | 'string'>, subjec
 export function createPublisher(nc: AckTransport, options: PublishOptions): Publisher {
   const inbox = createInbox();
   const prefixLength = inbox.length + 1;
-  /** Reply token → the request its message belongs to, and that message's subject. */
-  const pending = new Map<string, { request: PendingRequest; subject: string }>();
+  /** Reply token → the request its message belongs to, and that message's subject and size. */
+  const pending = new Map<string, { request: PendingRequest; subject: string; bytes: number }>();
   let inflight = 0;
+  let inflightBytes = 0;
   let nextToken = 0;
   let idleWaiters: (() => void)[] = [];
 
   /** Forgets an acknowledged or abandoned message. */
   const release = (token: string) => {
-    if (!pending.delete(token)) return;
+    const entry = pending.get(token);
+    if (!entry) return;
+    pending.delete(token);
+    inflightBytes -= entry.bytes;
     if (--inflight === 0 && idleWaiters.length > 0) {
       for (const wake of idleWaiters) wake();
       idleWaiters = [];
@@ -182,9 +192,19 @@ export function createPublisher(nc: AckTransport, options: PublishOptions): Publ
   const publish: Publish = (messages) =>
     new Promise<PublishResult>((resolve, reject) => {
       if (messages.length === 0) return resolve({ stored: 0, duplicates: 0 });
-      if (inflight > 0 && inflight + messages.length > options.maxInflightEvents) {
-        const reason = `the collector is at its limit of ${options.maxInflightEvents} events awaiting acknowledgement from NATS JetStream`;
-        return reject(unavailable(reason, options.retryAfterSeconds));
+      if (inflight > 0) {
+        let bytes = 0;
+        for (const message of messages) bytes += message.bytes;
+        const limit =
+          inflight + messages.length > options.maxInflightEvents
+            ? `${options.maxInflightEvents} events`
+            : inflightBytes + bytes > options.maxInflightBytes
+              ? `${options.maxInflightBytes} bytes of events`
+              : undefined;
+        if (limit !== undefined) {
+          const reason = `the collector is at its limit of ${limit} awaiting acknowledgement from NATS JetStream`;
+          return reject(unavailable(reason, options.retryAfterSeconds));
+        }
       }
       const request: PendingRequest = {
         remaining: messages.length,
@@ -202,8 +222,9 @@ export function createPublisher(nc: AckTransport, options: PublishOptions): Publ
       for (const message of messages) {
         const token = (nextToken++).toString(36);
         request.tokens.push(token);
-        pending.set(token, { request, subject: message.subject });
+        pending.set(token, { request, subject: message.subject, bytes: message.bytes });
         inflight++;
+        inflightBytes += message.bytes;
         queue.push({ token, message });
       }
     });
@@ -211,5 +232,5 @@ export function createPublisher(nc: AckTransport, options: PublishOptions): Publ
   const idle = () =>
     inflight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve));
 
-  return { publish, inflight: () => inflight, idle };
+  return { publish, inflight: () => inflight, inflightBytes: () => inflightBytes, idle };
 }

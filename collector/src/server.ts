@@ -31,6 +31,7 @@ export async function startCollector(config: Config, log: Logger): Promise<Runni
       timeoutMs: config.collector.publishTimeoutMs,
       retryAfterSeconds: config.collector.retryAfterSeconds,
       maxInflightEvents: config.collector.maxInflightEvents,
+      maxInflightBytes: config.collector.maxInflightBytes,
     });
     const app = buildApp({
       config,

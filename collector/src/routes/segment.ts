@@ -9,19 +9,19 @@
  * all → `200 {"success": true}` once JetStream has acknowledged every one.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { EVENT_TYPES, eventSubject, natsMessageId, type EventType } from '@eventpipe/core';
+import { EVENT_TYPES, type EventType } from '@eventpipe/core';
 import type { Authenticate } from '../auth.js';
-import { buildEnvelope, encodeEnvelope, type RequestFacts } from '../envelope.js';
+import { encodeMessages, type RequestFacts } from '../envelope.js';
 import { readBatch, readSingle, type CallLimits, type RequestCalls } from '../events.js';
 import type { JsonBody } from '../parse.js';
-import type { OutgoingMessage, Publish } from '../publish.js';
+import type { Publish } from '../publish.js';
 import { traceparentFor } from '../trace.js';
 
 export interface SegmentRoutesOptions {
   authenticate: Authenticate;
   publish: Publish;
   subjectPrefix: string;
-  limits: CallLimits;
+  limits: CallLimits & { maxRequestPublishBytes: number };
 }
 
 const SINGLE_PATHS: [string, EventType][] = EVENT_TYPES.flatMap((type): [string, EventType][] => [
@@ -53,15 +53,7 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
       userAgent: request.headers['user-agent'],
       traceparent: traceparentFor(request.headers.traceparent),
     };
-    const messages = calls.calls.map((call): OutgoingMessage => {
-      const envelope = buildEnvelope(call, facts, calls);
-      return {
-        subject: eventSubject(subjectPrefix, sourceId, call.type),
-        msgID: natsMessageId(sourceId, envelope.messageId),
-        payload: encodeEnvelope(envelope, call.eventJson),
-      };
-    });
-    await publish(messages);
+    await publish(encodeMessages(calls, facts, subjectPrefix, limits.maxRequestPublishBytes));
     return SUCCESS;
   };
 

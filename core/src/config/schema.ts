@@ -55,6 +55,11 @@ export const ConfigSchema = Type.Object({
       maxEventBytes: Type.Integer({ minimum: 1024, default: 32 * 1024 }),
       maxRequestBytes: Type.Integer({ minimum: 1024, default: 500 * 1024 }),
       maxBatchEvents: Type.Integer({ minimum: 1, default: 2500 }),
+      /**
+       * Bytes one request may store in JetStream: the batch's context and the request's headers are
+       * stored with every call, so this can be far more than the body.
+       */
+      maxRequestPublishBytes: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024 }),
       /** Upper bound on the wait for JetStream before answering 503. */
       publishTimeoutMs: Type.Integer({ minimum: 50, default: 2000 }),
       retryAfterSeconds: Type.Integer({ minimum: 1, default: 2 }),
@@ -63,6 +68,8 @@ export const ConfigSchema = Type.Object({
        * 503 + Retry-After at once: bounds the memory a slow JetStream can make the collector hold.
        */
       maxInflightEvents: Type.Integer({ minimum: 1, default: 10000 }),
+      /** The same bound in bytes of payload, since 10,000 events of 32 KB each would be 320 MB. */
+      maxInflightBytes: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024 }),
       /** Addresses or CIDRs whose X-Forwarded-For is believed. */
       trustedProxies: Type.Array(Type.String(), { default: [] }),
       corsOrigins: Type.Array(Type.String(), { default: ['*'] }),

@@ -4,6 +4,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { parseJson, type Envelope } from '@eventpipe/core';
 import { startHarness, type Harness } from './harness.js';
 
@@ -76,4 +77,65 @@ test('a body starting with a byte-order mark is stored as the JSON that was vali
     [single, batch.batch[0]],
     'the loader can parse what was stored',
   );
+});
+
+/** Largest heap seen while `work` runs, above the heap at its start. */
+async function heapGrowth<T>(work: () => Promise<T>): Promise<{ result: T; growth: number }> {
+  const start = process.memoryUsage().heapUsed;
+  let peak = start;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 5);
+  try {
+    const result = await work();
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+    return { result, growth: peak - start };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+test('batch context amplification: 413, nothing published, memory bounded', async () => {
+  const before = (await harness.stored()).length;
+  const calls = Array.from({ length: 1_000 }, () => ({ type: 'track', userId: 'u', event: 'E' }));
+  const gzipped = (context: object) => gzipSync(JSON.stringify({ batch: calls, context }));
+  const send = (body: Buffer) =>
+    harness.post('/v1/batch', body, {
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
+
+  // The issue's request: a 400 KB context, 1,000 calls, under 1 KB on the wire.
+  const huge = gzipped({ pad: 'x'.repeat(400_000) });
+  assert.ok(huge.length < 1_024, `${huge.length} bytes`);
+  const first = await heapGrowth(() => send(huge));
+  assert.equal(first.result.status, 413);
+  assert.match(
+    ((await first.result.json()) as { error: string }).error,
+    /"context" is 400\d+ bytes; it is stored with every call, so it must fit the limit of 32768 bytes per call/,
+  );
+
+  // Each call within the per-call limit with its context, the request not: 1,000 × 30 KB.
+  const wide = gzipped({ pad: 'x'.repeat(30_000) });
+  const second = await heapGrowth(() => send(wide));
+  assert.equal(second.result.status, 413);
+  assert.match(
+    ((await second.result.json()) as { error: string }).error,
+    /request would store more than 4194304 bytes in JetStream, the limit per request \(each call is stored with the batch's context of 30\d+ bytes\)/,
+  );
+
+  for (const { growth } of [first, second])
+    assert.ok(growth < 64 * 1024 * 1024, `heap grew by ${growth} bytes`);
+  assert.equal((await harness.stored()).length, before, 'nothing of either request was published');
+});
+
+test('a call over the event limit once the batch context is counted: 413 naming both', async () => {
+  const response = await harness.post('/v1/batch', {
+    batch: [{ type: 'track', userId: 'u', event: 'E', properties: { pad: 'y'.repeat(20_000) } }],
+    context: { pad: 'x'.repeat(20_000) },
+  });
+  assert.equal(response.status, 413);
+  assert.deepEqual(await response.json(), {
+    error:
+      "batch[0] (track) is 40075 bytes with the batch's context (20010 bytes of it), larger than the limit of 32768",
+    field: '',
+    index: 0,
+  });
 });
