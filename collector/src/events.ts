@@ -6,6 +6,12 @@
 import { EVENT_TYPES, isEventType, validateEvent, type EventType, type SegmentEvent } from '@eventpipe/core';
 import { HttpError } from './errors.js';
 
+/**
+ * Serialises a parsed call or context: `JSON.stringify`, or core's `stringifyJson` when the body held
+ * numbers a double cannot (see `JsonBody.lossless`).
+ */
+export type Serialise = (value: unknown) => string;
+
 export interface CallLimits {
   maxEventBytes: number;
   maxBatchEvents: number;
@@ -57,6 +63,7 @@ function readCall(
   type: EventType,
   value: JsonObject,
   limits: CallLimits,
+  serialise: Serialise,
   index?: number,
   json?: string,
   contextBytes = 0,
@@ -69,7 +76,7 @@ function readCall(
   }
   const event = withoutWriteKey(value);
   // The received text is the call's JSON already, unless a writeKey had to be cut out of it.
-  const eventJson = json !== undefined && event === value ? json : JSON.stringify(event);
+  const eventJson = json !== undefined && event === value ? json : serialise(event);
   const bytes = Buffer.byteLength(eventJson) + contextBytes;
   if (bytes > limits.maxEventBytes) {
     const withContext = contextBytes > 0 ? ` with the batch's context (${contextBytes} bytes of it)` : '';
@@ -86,13 +93,23 @@ function readCall(
  * `/v1/track`, `/v1/t`, …: the body is the call itself and the route says its type. `text`, the body
  * as received, is kept as the call's serialisation when it can be.
  */
-export function readSingle(type: EventType, body: unknown, limits: CallLimits, text?: string): RequestCalls {
+export function readSingle(
+  type: EventType,
+  body: unknown,
+  limits: CallLimits,
+  text?: string,
+  serialise: Serialise = JSON.stringify,
+): RequestCalls {
   const call = requireObject(body, `the ${type} call as a JSON object`);
-  return { calls: [readCall(type, call, limits, undefined, text)] };
+  return { calls: [readCall(type, call, limits, serialise, undefined, text)] };
 }
 
 /** `/v1/batch`, `/v1/import`, `/v1/b`: `{ batch: [...], sentAt?, context? }`, each call naming its type. */
-export function readBatch(body: unknown, limits: CallLimits): RequestCalls {
+export function readBatch(
+  body: unknown,
+  limits: CallLimits,
+  serialise: Serialise = JSON.stringify,
+): RequestCalls {
   const { batch, sentAt, context } = requireObject(body, 'a JSON object with a "batch" array');
   if (!Array.isArray(batch))
     throw new HttpError(400, '"batch" must be an array of calls', { field: '/batch' });
@@ -112,7 +129,7 @@ export function readBatch(body: unknown, limits: CallLimits): RequestCalls {
   if (context !== undefined && !isObject(context)) {
     throw new HttpError(400, '"context" must be an object', { field: '/context' });
   }
-  const contextJson = context === undefined ? undefined : JSON.stringify(context);
+  const contextJson = context === undefined ? undefined : serialise(context);
   const contextBytes = contextJson === undefined ? 0 : Buffer.byteLength(contextJson);
   if (contextBytes > limits.maxEventBytes) {
     throw new HttpError(
@@ -131,7 +148,7 @@ export function readBatch(body: unknown, limits: CallLimits): RequestCalls {
         index,
       });
     }
-    return readCall(item.type, item, limits, index, undefined, contextBytes);
+    return readCall(item.type, item, limits, serialise, index, undefined, contextBytes);
   });
   return {
     calls,

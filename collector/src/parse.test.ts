@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync, brotliCompressSync } from 'node:zlib';
 import { decodeBody, nestingExceeds, parseJsonBody, MAX_NESTING_DEPTH } from './parse.js';
+import { stringifyJson } from '@eventpipe/core';
 import { HttpError } from './errors.js';
 
 const status = (code: number, message?: RegExp) => (error: unknown) =>
@@ -22,7 +23,7 @@ test('nesting depth counts brackets outside strings only', () => {
 });
 
 test('JSON bodies: empty, malformed and absurdly nested ones are 400s naming the problem', () => {
-  assert.deepEqual(parseJsonBody(' {"a":1} '), { value: { a: 1 }, text: ' {"a":1} ' });
+  assert.deepEqual(parseJsonBody(' {"a":1} '), { value: { a: 1 }, text: ' {"a":1} ', lossless: false });
   assert.throws(() => parseJsonBody('  '), status(400, /empty/));
   assert.throws(() => parseJsonBody('{"a":'), status(400, /not valid JSON/));
   assert.throws(
@@ -32,9 +33,20 @@ test('JSON bodies: empty, malformed and absurdly nested ones are 400s naming the
 });
 
 test('a leading byte-order mark is cut from the text kept, not only from what is parsed', () => {
-  assert.deepEqual(parseJsonBody('\ufeff{"a":1}'), { value: { a: 1 }, text: '{"a":1}' });
+  assert.deepEqual(parseJsonBody('\ufeff{"a":1}'), { value: { a: 1 }, text: '{"a":1}', lossless: false });
   assert.throws(() => parseJsonBody('\ufeff'), status(400, /empty/));
   assert.throws(() => parseJsonBody('\ufeff\ufeff{"a":1}'), status(400, /two byte-order marks/));
+});
+
+test('a body with a number a double cannot hold keeps its digits', () => {
+  const text = '{"userId":1234567890123456789,"n":[1e400,12.5]}';
+  const body = parseJsonBody(text);
+  assert.equal(body.lossless, true);
+  assert.equal(stringifyJson(body.value), text);
+  assert.throws(
+    () => parseJsonBody('{"n":12345678901234567890,"__proto__":{"x":1}}'),
+    status(400, /__proto__/),
+  );
 });
 
 test('content encodings are undone within the size limit', async () => {

@@ -14,6 +14,7 @@
 import { promisify } from 'node:util';
 import { gunzip, inflate, brotliDecompress, type InputType, type ZlibOptions } from 'node:zlib';
 import secureJson from 'secure-json-parse';
+import { mayHoldInexactNumber, parseJson } from '@eventpipe/core';
 import { HttpError } from './errors.js';
 
 /** The content types whose body is read as JSON text. */
@@ -104,6 +105,12 @@ export function nestingExceeds(text: string, maxDepth: number): boolean {
 export interface JsonBody {
   value: unknown;
   text: string;
+  /**
+   * The text has a number a double cannot hold (`1234567890123456789`, `1e400`): `value` holds it as a
+   * `LosslessNumber`, and anything serialised from `value` must use core's `stringifyJson` so that the
+   * client's digits are what is stored. False for usual bodies, which take the native parser.
+   */
+  lossless: boolean;
 }
 
 const BYTE_ORDER_MARK = 0xfeff;
@@ -124,7 +131,11 @@ export function parseJsonBody(received: string): JsonBody {
     throw new HttpError(400, `request body nests JSON deeper than ${MAX_NESTING_DEPTH} levels`);
   }
   try {
-    return { value: secureJson.parse(text), text };
+    // The native parse also refuses prototype keys; a body with an inexact number is read again,
+    // keeping its digits.
+    const value: unknown = secureJson.parse(text);
+    if (!mayHoldInexactNumber(text)) return { value, text, lossless: false };
+    return { value: parseJson(text), text, lossless: true };
   } catch (error) {
     const message = (error as Error).message;
     if (/forbidden/.test(message)) {

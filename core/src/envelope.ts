@@ -6,6 +6,8 @@
  * the envelope's own fields; later stages (enrichment, transform) produce new values next to the
  * envelope and never edit `event`.
  */
+import type { LosslessNumber } from './json.js';
+
 export const EVENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -13,17 +15,20 @@ export function isEventType(value: unknown): value is EventType {
   return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
 }
 
-/** A Segment spec call as sent. Only the fields the pipeline reads are typed; the rest is kept as-is. */
+/**
+ * A Segment spec call as sent. Only the fields the pipeline reads are typed; the rest is kept as-is.
+ * Parsed with `parseJson`, a number a double cannot hold is a `LosslessNumber`, ids included.
+ */
 export interface SegmentEvent {
   type?: string;
   messageId?: string;
-  userId?: string | number | null;
-  anonymousId?: string | number | null;
+  userId?: string | number | LosslessNumber | null;
+  anonymousId?: string | number | LosslessNumber | null;
   event?: string;
   name?: string;
   category?: string;
-  groupId?: string | number;
-  previousId?: string | number;
+  groupId?: string | number | LosslessNumber;
+  previousId?: string | number | LosslessNumber;
   timestamp?: string;
   originalTimestamp?: string;
   sentAt?: string;

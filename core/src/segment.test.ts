@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseJson } from './json.js';
 import { validateEvent } from './segment.js';
 
 test('valid calls of every type pass', () => {
@@ -36,4 +37,19 @@ test('each rule names the field at fault', () => {
     assert.equal(problem.field, field, JSON.stringify(args));
     assert.ok(problem.message.length > 0);
   }
+});
+
+test('numeric ids a double cannot hold are ids like any other', () => {
+  const event = parseJson('{"userId":1234567890123456789,"event":"E","properties":{"n":1e400}}') as Record<
+    string,
+    unknown
+  >;
+  assert.equal(validateEvent('track', event), undefined);
+  assert.equal(validateEvent('group', { ...event, groupId: event.userId }), undefined);
+  assert.equal(validateEvent('alias', { previousId: event.userId, anonymousId: event.userId }), undefined);
+  // Only the parser's numbers count: an object that merely looks like one is not an id.
+  assert.equal(
+    validateEvent('track', { userId: { isLosslessNumber: true, value: '1' }, event: 'E' })?.field,
+    '/userId',
+  );
 });

@@ -3,13 +3,21 @@
  * Unknown fields are allowed everywhere: clients send SDK-specific extras (`_metadata`, `channel`, …)
  * and the archive keeps them.
  */
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Kind, Type, TypeRegistry, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { EventType } from './envelope.js';
+import { isLosslessNumber, type LosslessNumber } from './json.js';
 
 export const MAX_MESSAGE_ID_LENGTH = 100;
 
-const Id = Type.Union([Type.String({ minLength: 1 }), Type.Number()]);
+/**
+ * A number a double cannot hold (a 19-digit numeric user id), as `parseJson` returns it: as much a
+ * number as any other.
+ */
+TypeRegistry.Set('LosslessNumber', (_schema, value) => isLosslessNumber(value));
+const ExactNumber = Type.Union([Type.Number(), Type.Unsafe<LosslessNumber>({ [Kind]: 'LosslessNumber' })]);
+
+const Id = Type.Union([Type.String({ minLength: 1 }), ExactNumber]);
 const Obj = Type.Object({}, { additionalProperties: true });
 
 const common = {
@@ -62,7 +70,9 @@ export interface EventProblem {
 }
 
 function hasIdentity(value: unknown): boolean {
-  return (typeof value === 'string' && value.length > 0) || typeof value === 'number';
+  return (
+    (typeof value === 'string' && value.length > 0) || typeof value === 'number' || isLosslessNumber(value)
+  );
 }
 
 /** Validates one call against the Segment spec; returns the first problem, or undefined when valid. */

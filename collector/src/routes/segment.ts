@@ -9,10 +9,10 @@
  * all → `200 {"success": true}` once JetStream has acknowledged every one.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { EVENT_TYPES, type EventType } from '@eventpipe/core';
+import { EVENT_TYPES, stringifyJson, type EventType } from '@eventpipe/core';
 import type { Authenticate } from '../auth.js';
 import { encodeMessages, type RequestFacts } from '../envelope.js';
-import { readBatch, readSingle, type CallLimits, type RequestCalls } from '../events.js';
+import { readBatch, readSingle, type CallLimits, type RequestCalls, type Serialise } from '../events.js';
 import type { JsonBody } from '../parse.js';
 import type { Publish } from '../publish.js';
 import { traceparentFor } from '../trace.js';
@@ -34,18 +34,22 @@ const BATCH_PATHS = ['/v1/batch', '/v1/import', '/v1/b'];
 export const ROUTE_LIST = [...SINGLE_PATHS.map(([path]) => path), ...BATCH_PATHS].join(', ');
 
 const SUCCESS = { success: true } as const;
+const NO_BODY: JsonBody = { value: undefined, text: '', lossless: false };
 
 export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (app, options) => {
   const { authenticate, publish, subjectPrefix, limits } = options;
 
-  const accept = async (request: FastifyRequest, read: (body: unknown, text: string) => RequestCalls) => {
+  const accept = async (
+    request: FastifyRequest,
+    read: (body: unknown, text: string, serialise: Serialise) => RequestCalls,
+  ) => {
     const receivedAt = new Date().toISOString();
     // Set by the app's body parser; absent when the request had no body.
-    const { value: body, text } = (request.body as JsonBody | undefined) ?? { value: undefined, text: '' };
+    const { value: body, text, lossless } = (request.body as JsonBody | undefined) ?? NO_BODY;
     const bodyWriteKey =
       typeof body === 'object' && body !== null ? (body as { writeKey?: unknown }).writeKey : undefined;
     const sourceId = authenticate(request.headers.authorization, bodyWriteKey);
-    const calls = read(body, text);
+    const calls = read(body, text, lossless ? stringifyJson : JSON.stringify);
     const facts: RequestFacts = {
       sourceId,
       receivedAt,
@@ -58,9 +62,13 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
   };
 
   for (const [path, type] of SINGLE_PATHS) {
-    app.post(path, (request) => accept(request, (body, text) => readSingle(type, body, limits, text)));
+    app.post(path, (request) =>
+      accept(request, (body, text, serialise) => readSingle(type, body, limits, text, serialise)),
+    );
   }
   for (const path of BATCH_PATHS) {
-    app.post(path, (request) => accept(request, (body) => readBatch(body, limits)));
+    app.post(path, (request) =>
+      accept(request, (body, _text, serialise) => readBatch(body, limits, serialise)),
+    );
   }
 };

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { parseJson, type Envelope } from '@eventpipe/core';
+import { parseJson, stringifyJson, type Envelope } from '@eventpipe/core';
 import { startHarness, type Harness } from './harness.js';
 
 let harness: Harness;
@@ -138,4 +138,39 @@ test('a call over the event limit once the batch context is counted: 413 naming 
     field: '',
     index: 0,
   });
+});
+
+test('numbers keep the digits the client sent, on every route', async () => {
+  // Text, not objects: a JavaScript number cannot hold these.
+  const numbers =
+    '"id19":1234567890123456789,"two70":1180591620717411303424,"big":1e400,"neg":-9007199254740993,"frac":0.12345678901234567891,"plain":12.5';
+  const call = (id: string, extra = '') =>
+    `{"userId":1234567890123456789,"event":"Exact","messageId":"${id}","properties":{${numbers}}${extra}}`;
+  const requests: [string, string][] = [
+    ['/v1/track', call('exact-single')],
+    ['/v1/track', call('exact-single-key', ',"writeKey":"test-write-key-web"')],
+    [
+      '/v1/batch',
+      `{"batch":[${call('exact-batch', ',"type":"track"')}],"context":{"n":98765432109876543210}}`,
+    ],
+  ];
+  for (const [path, body] of requests) {
+    // The key in the body is cut out of the stored call, which is then serialised again.
+    const response = await harness.post(path, body, body.includes('writeKey') ? { writeKey: null } : {});
+    assert.equal(response.status, 200, await response.text());
+  }
+
+  const stored = (await harness.stored()).filter((s) => s.envelope.messageId.startsWith('exact-'));
+  assert.deepEqual(
+    stored.map((s) => s.envelope.messageId),
+    ['exact-single', 'exact-single-key', 'exact-batch'],
+  );
+  for (const { payload } of stored) {
+    assert.ok(payload.includes(`"userId":1234567890123456789,`), payload);
+    assert.ok(payload.includes(`"properties":{${numbers}}`), payload);
+    // What the loader reads back: the same digits.
+    const envelope = parseJson(payload) as Envelope;
+    assert.ok(stringifyJson(envelope.event).includes(`"properties":{${numbers}}`));
+  }
+  assert.ok(stored[2]!.payload.includes('"batchContext":{"n":98765432109876543210}'));
 });
