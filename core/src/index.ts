@@ -4,5 +4,11 @@ export * from './config/index.js';
 export * from './logger.js';
 export * from './json.js';
 export { connectNats } from './nats/connect.js';
-export { eventSubject, desiredStreamConfig, ensureStream, isNotFound } from './nats/stream.js';
+export {
+  eventSubject,
+  desiredStreamConfig,
+  desiredConsumerConfig,
+  ensureStream,
+  isNotFound,
+} from './nats/stream.js';
 export * from './pipeline/index.js';

@@ -3,18 +3,17 @@
  * by every loader process of a group), the stream of messages it delivers, and their decoding into
  * envelopes. Only features of nats-server 2.9 are used (one filter subject, no metadata).
  */
-import {
-  AckPolicy,
-  DeliverPolicy,
-  type Consumer,
-  type ConsumerConfig,
-  type JetStreamClient,
-  type JetStreamManager,
-} from '@nats-io/jetstream';
+import { type Consumer, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isEventType, isNotFound, parseJson, type Config, type Envelope, type Logger } from '@eventpipe/core';
-
-const NANOS_PER_SECOND = 1_000_000_000;
+import {
+  desiredConsumerConfig,
+  isEventType,
+  isNotFound,
+  parseJson,
+  type Config,
+  type Envelope,
+  type Logger,
+} from '@eventpipe/core';
 
 /** The part of a JetStream message the loader uses (JsMsg satisfies it; unit tests fake it). */
 export interface Delivery {
@@ -26,21 +25,6 @@ export interface Delivery {
   ack(): void;
   nak(delayMs?: number): void;
   working(): void;
-}
-
-/** The durable consumer's configuration, a pure function of the config (the operator uses it too). */
-export function desiredConsumerConfig(config: Config): Partial<ConsumerConfig> & { durable_name: string } {
-  return {
-    durable_name: config.loader.consumer,
-    ack_policy: AckPolicy.Explicit,
-    ack_wait: config.loader.ackWaitSeconds * NANOS_PER_SECOND,
-    max_deliver: config.loader.maxDeliver,
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: `${config.nats.subjectPrefix}.>`,
-    // The server default (1,000) would cap every batch at 1,000 messages across all loaders;
-    // each loader bounds what it holds itself (one batch plus its pull buffer).
-    max_ack_pending: -1,
-  };
 }
 
 /**

@@ -1,9 +1,12 @@
 import {
+  AckPolicy,
+  DeliverPolicy,
   jetstreamManager,
   RetentionPolicy,
   StorageType,
   DiscardPolicy,
   type JetStreamManager,
+  type ConsumerConfig,
   type StreamConfig,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -31,6 +34,21 @@ export function desiredStreamConfig(nats: Config['nats']): Partial<StreamConfig>
     // rather than silently discarding the oldest, unloaded ones.
     discard: DiscardPolicy.New,
     duplicate_window: nats.duplicateWindowSeconds * NANOS_PER_SECOND,
+  };
+}
+
+/** The durable consumer's configuration, a pure function of the config (loaders, and the operator on Kubernetes). */
+export function desiredConsumerConfig(config: Config): Partial<ConsumerConfig> & { durable_name: string } {
+  return {
+    durable_name: config.loader.consumer,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: config.loader.ackWaitSeconds * NANOS_PER_SECOND,
+    max_deliver: config.loader.maxDeliver,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: `${config.nats.subjectPrefix}.>`,
+    // The server default (1,000) would cap every batch at 1,000 messages across all loaders;
+    // each loader bounds what it holds itself (one batch plus its pull buffer).
+    max_ack_pending: -1,
   };
 }
 
