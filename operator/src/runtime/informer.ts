@@ -83,7 +83,7 @@ export class Informer<T extends KubeResource> {
           continue;
         }
         failures++;
-        const delayMs = backoffDelay(failures, 250, 10_000);
+        const delayMs = backoffDelay(failures, 250, 4_000);
         log.warn({ path, err: error, retryInMs: delayMs }, 'list/watch failed');
         await sleep(delayMs);
       }
