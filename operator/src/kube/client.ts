@@ -56,9 +56,7 @@ export interface KubeResource {
     finalizers?: string[];
     deletionTimestamp?: string;
     ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
-    [key: string]: unknown;
   };
-  [key: string]: unknown;
 }
 
 export interface KubeList<T = KubeResource> {
