@@ -83,6 +83,11 @@ export interface KubeCluster {
 export interface KubeOptions {
   /** Also run kube-controller-manager (garbage collector, namespace, deployment, replicaset). Default true. */
   controllerManager?: boolean;
+  /**
+   * The controllers to run. Default garbagecollector, namespace, deployment, replicaset; leave out
+   * deployment where a test sets Deployment status itself (the controller would overwrite it).
+   */
+  controllers?: string[];
   /** Extra kube-apiserver flags, e.g. a shorter --min-request-timeout for watch tests. */
   apiServerFlags?: string[];
 }
@@ -250,7 +255,7 @@ export async function startKube(options: KubeOptions = {}): Promise<KubeCluster>
         binaries.controllerManager,
         [
           `--kubeconfig=${kubeconfigPath}`,
-          '--controllers=garbagecollector,namespace,deployment,replicaset',
+          `--controllers=${(options.controllers ?? ['garbagecollector', 'namespace', 'deployment', 'replicaset']).join(',')}`,
           '--leader-elect=false',
           '--bind-address=127.0.0.1',
           '--secure-port=0',
