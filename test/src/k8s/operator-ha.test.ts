@@ -1,0 +1,129 @@
+/**
+ * The operator as the Helm chart's ServiceAccount (impersonation, so RBAC is checked by the real API
+ * server): two replicas elect one leader through a Lease in the release namespace, the leader
+ * reconciles with no more rights than the chart grants, and the other takes over when it stops.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { startNats, type NatsServer } from '@eventpipe/local';
+import { KubeClient, isStatus, startOperator, type RunningOperator } from '@eventpipe/operator';
+import { kubeSkip, kubeTools, startKube, type KubeCluster } from './harness.js';
+import {
+  condition,
+  createNamespaceWithSecrets,
+  eventually,
+  pipelineManifest,
+  pipelinePath,
+  root,
+  testLog,
+  type PipelineObject,
+} from './cluster.js';
+
+const RELEASE_NS = 'eventpipe-system';
+const SERVICE_ACCOUNT = `system:serviceaccount:${RELEASE_NS}:ep-eventpipe`;
+const NS = 'team-a';
+
+describe('operator with the chart RBAC and leader election', { skip: kubeSkip() }, () => {
+  let kube: KubeCluster;
+  let nats: NatsServer;
+  let admin: KubeClient;
+  const operators: RunningOperator[] = [];
+  const started = Date.now();
+
+  const startReplica = (identity: string) =>
+    startOperator({
+      kubeConfig: kube.kubeConfig({ impersonate: SERVICE_ACCOUNT }),
+      log: testLog.child({ identity }),
+      image: 'eventpipe/eventpipe:test',
+      leaseNamespace: RELEASE_NS,
+      leaseName: 'eventpipe-operator',
+      identity,
+      leaseDurationSeconds: 2,
+      renewPeriodMs: 400,
+      retryPeriodMs: 300,
+      pollMs: 500,
+      resyncMs: 2000,
+    });
+
+  before(async () => {
+    [kube, nats] = await Promise.all([
+      startKube({ controllers: ['garbagecollector', 'namespace'] }),
+      startNats(),
+    ]);
+    admin = new KubeClient(kube.kubeConfig());
+    const helm = spawnSync(
+      kubeTools().helm,
+      [
+        'install',
+        'ep',
+        join(root, 'charts', 'eventpipe'),
+        '--namespace',
+        RELEASE_NS,
+        '--create-namespace',
+        '--kubeconfig',
+        kube.kubeconfigPath,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(helm.status, 0, helm.stderr);
+    await createNamespaceWithSecrets(admin, NS);
+  });
+
+  after(async () => {
+    await Promise.all(operators.map((o) => o.stop()));
+    await Promise.all([kube?.stop(), nats?.dispose()]);
+    console.log(`# operator HA suite: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  test('the chart ServiceAccount may do what the operator needs and no more', async () => {
+    const sa = new KubeClient(kube.kubeConfig({ impersonate: SERVICE_ACCOUNT }));
+    const forbidden = async (method: string, path: string, body?: unknown) =>
+      assert.rejects(sa.request(method, path, { body }), (e) => isStatus(e, 403), `${method} ${path}`);
+    await forbidden('GET', `/api/v1/namespaces/${NS}/secrets`); // get one by name only, never list
+    await forbidden('GET', '/api/v1/pods');
+    await forbidden('DELETE', `/api/v1/namespaces/${NS}`);
+    await forbidden('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+      metadata: { name: 'x' },
+      rules: [],
+    });
+    await forbidden('GET', `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`); // Leases only at home
+  });
+
+  test('two replicas: one leader reconciles as the ServiceAccount; the other takes over when it stops', async () => {
+    operators.push(await startReplica('replica-a'), await startReplica('replica-b'));
+    const leaders = () => operators.filter((o) => o.isLeader());
+    await eventually(() => assert.equal(leaders().length, 1));
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(leaders().length, 1, 'still exactly one leader after several renew periods');
+
+    await admin.request('POST', pipelinePath(NS), { body: pipelineManifest(NS, 'orders', nats.url) });
+    await eventually(async () => {
+      const p = await admin.get<PipelineObject>(pipelinePath(NS, 'orders'));
+      assert.equal(p.status?.observedGeneration, 1);
+      assert.equal(condition(p, 'StreamReady').status, 'True');
+      await admin.get(`/apis/apps/v1/namespaces/${NS}/deployments/orders-loader`);
+    });
+
+    const leader = leaders()[0]!;
+    await leader.stop();
+    operators.splice(operators.indexOf(leader), 1);
+    await eventually(() => assert.equal(operators[0]!.isLeader(), true), 10_000);
+
+    await admin.request('PATCH', pipelinePath(NS, 'orders'), {
+      contentType: 'application/merge-patch+json',
+      body: { spec: { loader: { batch: { maxEvents: 4242 } } } },
+    });
+    await eventually(async () => {
+      const cm = await admin.get<{ data: Record<string, string> }>(
+        `/api/v1/namespaces/${NS}/configmaps/orders-config`,
+      );
+      assert.equal(cm.data.EVENTPIPE_LOADER_BATCH_MAX_EVENTS, '4242');
+      assert.equal(
+        (await admin.get<PipelineObject>(pipelinePath(NS, 'orders'))).status?.observedGeneration,
+        2,
+      );
+    });
+  });
+});
