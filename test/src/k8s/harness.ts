@@ -132,7 +132,8 @@ function get(url: string, token: string): Promise<number> {
 }
 
 async function waitFor(what: string, running: Running, dir: string, check: () => Promise<boolean>) {
-  const deadline = Date.now() + 60_000;
+  // A ceiling, not a wait: 10 s on an idle machine, over a minute on a saturated 2-core one.
+  const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (running.child.exitCode !== null) {
       throw new Error(
@@ -142,7 +143,7 @@ async function waitFor(what: string, running: Running, dir: string, check: () =>
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${what} not ready after 60 s; see ${join(dir, `${running.name}.log`)}`);
+  throw new Error(`${what} not ready after 120 s; see ${join(dir, `${running.name}.log`)}`);
 }
 
 function writeKubeconfig(path: string, server: string, token: string) {
