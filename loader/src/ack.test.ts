@@ -5,6 +5,7 @@ import type { Delivery } from './consume.js';
 
 function delivery(seq: number, calls: string[]): Delivery {
   return {
+    origin: 'EVENTS-1',
     seq,
     subject: 'events.web.track',
     data: Buffer.from('{}'),

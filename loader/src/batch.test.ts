@@ -11,9 +11,10 @@ import {
 } from './batch.js';
 import type { Delivery } from './consume.js';
 
-function delivery(seq: number, bytes = 10): Delivery & { calls: string[] } {
+function delivery(seq: number, bytes = 10, origin = 'EVENTS-1'): Delivery & { calls: string[] } {
   const calls: string[] = [];
   return {
+    origin,
     seq,
     subject: 'events.web.track',
     data: new Uint8Array(bytes),
@@ -56,13 +57,38 @@ function feed() {
 
 const limits: BatchLimits = { maxEvents: 3, maxBytes: 100, maxAgeMs: 50 };
 
-test('batch ids are zero-padded stream ranges that sort in stream order and name the exact set', () => {
-  const id = batchId([7, 8, 12]);
-  assert.match(id, /^s000000000007-000000000012-[0-9a-f]{16}$/);
-  assert.equal(batchId([7, 8, 12]), id, 'same set, same id (a redelivered batch rewrites its objects)');
-  assert.notEqual(batchId([7, 9, 12]), id, 'same range, other messages: another id');
-  assert.ok(batchId([9, 10]) < batchId([100, 101]));
-  assert.throws(() => batchId([]), /at least one/);
+test('batch ids name the stream origin and zero-padded ranges that sort in stream order and name the exact set', () => {
+  const id = batchId('EVENTS-20240501', [7, 8, 12]);
+  assert.match(id, /^EVENTS-20240501-s000000000007-000000000012-[0-9a-f]{16}$/);
+  assert.equal(batchId('EVENTS-20240501', [7, 8, 12]), id, 'same set, same id (a redelivered batch)');
+  assert.notEqual(batchId('EVENTS-20240501', [7, 9, 12]), id, 'same range, other messages: another id');
+  assert.ok(batchId('EVENTS-20240501', [9, 10]) < batchId('EVENTS-20240501', [100, 101]));
+  assert.throws(() => batchId('EVENTS-20240501', []), /at least one/);
+});
+
+test('the same sequences of a re-created stream (another origin) get another batch id', () => {
+  assert.notEqual(batchId('EVENTS-20240501', [1, 2, 3]), batchId('EVENTS-20240601', [1, 2, 3]));
+  assert.notEqual(makeBatch([delivery(1, 10, 'A-1')]).id, makeBatch([delivery(1, 10, 'A-2')]).id);
+  assert.throws(() => makeBatch([delivery(1, 10, 'A-1'), delivery(2, 10, 'A-2')]), /one stream origin/);
+});
+
+test('a message of another stream origin closes the open batch and opens the next', async () => {
+  const f = feed();
+  f.push(delivery(1, 10, 'A-1'), delivery(2, 10, 'A-1'), delivery(1, 10, 'A-2'));
+  const batcher = new Batcher(f.source, { ...limits, maxAgeMs: 20 });
+  const first = await batcher.next();
+  assert.deepEqual(
+    first?.deliveries.map((d) => [d.origin, d.seq]),
+    [
+      ['A-1', 1],
+      ['A-1', 2],
+    ],
+  );
+  const second = await batcher.next();
+  assert.deepEqual(
+    second?.deliveries.map((d) => [d.origin, d.seq]),
+    [['A-2', 1]],
+  );
 });
 
 test('limits: count and bytes close a batch; an empty batch always takes a message', () => {
@@ -86,7 +112,7 @@ test('makeBatch sorts by sequence and keeps a redelivered message once (its newe
   assert.equal(batch.firstSequence, 4);
   assert.equal(batch.lastSequence, 6);
   assert.equal(batch.bytes, 30);
-  assert.equal(batch.id, batchId([4, 5, 6]));
+  assert.equal(batch.id, batchId('EVENTS-1', [4, 5, 6]));
 });
 
 test('a batch closes at max events without waiting for its age', async () => {

@@ -13,8 +13,10 @@ export interface BatchLimits {
 }
 
 export interface Batch {
-  /** Deterministic from the stream sequences it holds; see batchId(). */
+  /** Deterministic from the stream's origin and the sequences it holds; see batchId(). */
   id: string;
+  /** The origin of the stream its messages came from (`streamOrigin`). */
+  origin: string;
   firstSequence: number;
   lastSequence: number;
   /** Ordered by stream sequence, one per sequence. */
@@ -25,17 +27,23 @@ export interface Batch {
 const SEQUENCE_DIGITS = 12;
 
 /**
- * `s<first>-<last>-<hash>`: zero-padded so S3 keys sort in stream order, and a hash of the exact
- * set of sequences, because loaders sharing a consumer can form different batches with the same
- * first and last sequence; the warehouse skips a batch id it has loaded, so two different sets
- * must never share an id. The same set (a redelivered batch) always gets the same id.
+ * `<origin>-s<first>-<last>-<hash>`: the stream's origin (name and creation time) first, because
+ * sequences start again at 1 when a stream is re-created and would otherwise repeat ids of batches
+ * already loaded, which the warehouse skips as "already loaded" (and whose raw archive objects
+ * would be overwritten). Zero-padded sequences so S3 keys sort in stream order, and a hash of the
+ * origin and the exact set of sequences, because loaders sharing a consumer can form different
+ * batches with the same first and last sequence: two different sets must never share an id. The
+ * same set (a redelivered batch) always gets the same id.
  */
-export function batchId(sequences: readonly number[]): string {
+export function batchId(origin: string, sequences: readonly number[]): string {
   if (sequences.length === 0) throw new Error('batchId: a batch holds at least one message');
   const first = String(sequences[0]).padStart(SEQUENCE_DIGITS, '0');
   const last = String(sequences[sequences.length - 1]).padStart(SEQUENCE_DIGITS, '0');
-  const hash = createHash('sha256').update(sequences.join(',')).digest('hex').slice(0, 16);
-  return `s${first}-${last}-${hash}`;
+  const hash = createHash('sha256')
+    .update(`${origin}:${sequences.join(',')}`)
+    .digest('hex')
+    .slice(0, 16);
+  return `${origin}-s${first}-${last}-${hash}`;
 }
 
 /** Would adding a message of `size` bytes push the open batch past a limit? (Never for an empty batch.) */
@@ -48,8 +56,15 @@ export function isFull(count: number, bytes: number, limits: BatchLimits): boole
   return count >= limits.maxEvents || bytes >= limits.maxBytes;
 }
 
-/** Builds a batch from deliveries: sorted by stream sequence, a redelivered duplicate kept once. */
+/**
+ * Builds a batch from deliveries of one stream origin: sorted by stream sequence, a redelivered
+ * duplicate kept once.
+ */
 export function makeBatch(deliveries: readonly Delivery[]): Batch {
+  const origin = deliveries[0]?.origin ?? '';
+  if (deliveries.some((d) => d.origin !== origin)) {
+    throw new Error('makeBatch: a batch holds the messages of one stream origin');
+  }
   const bySequence = new Map<number, Delivery>();
   // A later delivery of the same sequence (redelivered while buffered) replaces the earlier one:
   // its ack handle is the current one.
@@ -57,7 +72,8 @@ export function makeBatch(deliveries: readonly Delivery[]): Batch {
   const sorted = [...bySequence.values()].sort((a, b) => a.seq - b.seq);
   const sequences = sorted.map((d) => d.seq);
   return {
-    id: batchId(sequences),
+    id: batchId(origin, sequences),
+    origin,
     firstSequence: sequences[0]!,
     lastSequence: sequences[sequences.length - 1]!,
     deliveries: sorted,
@@ -103,7 +119,9 @@ export class Batcher {
         break;
       }
       const size = result.value.data.byteLength;
-      if (wouldOverflow(deliveries.length, bytes, size, this.limits)) {
+      // A message of a re-created stream opens a batch of its own: ids are per stream origin.
+      const otherOrigin = deliveries.length > 0 && result.value.origin !== deliveries[0]!.origin;
+      if (otherOrigin || wouldOverflow(deliveries.length, bytes, size, this.limits)) {
         this.carry = result.value;
         break;
       }

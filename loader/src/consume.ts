@@ -3,7 +3,13 @@
  * by every loader process of a group), the stream of messages it delivers, and their decoding into
  * envelopes. Only features of nats-server 2.9 are used (one filter subject, no metadata).
  */
-import { type Consumer, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  type Consumer,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type StreamInfo,
+} from '@nats-io/jetstream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   desiredConsumerConfig,
@@ -17,6 +23,11 @@ import {
 
 /** The part of a JetStream message the loader uses (JsMsg satisfies it; unit tests fake it). */
 export interface Delivery {
+  /**
+   * The stream the message came from, as `streamOrigin` names it. Stream sequences start again at 1
+   * when a stream is re-created, so a sequence identifies a message only together with its origin.
+   */
+  readonly origin: string;
   /** Stream sequence. */
   readonly seq: number;
   readonly subject: string;
@@ -25,6 +36,46 @@ export interface Delivery {
   ack(): void;
   nak(delayMs?: number): void;
   working(): void;
+}
+
+/**
+ * A stream's identity: its name and creation time (`EVENTS-20240501100000123456789Z`). A stream deleted
+ * and re-created (by hand, by an operator, or when a memory stream or a lost volume comes back empty)
+ * gets a new creation time, and with it new batch ids, S3 keys and dead-letter keys, although its
+ * sequences start again at 1. Two pipelines sharing a warehouse differ by stream name or, on
+ * different NATS servers, by the creation time (nanoseconds).
+ */
+export function streamOrigin(info: Pick<StreamInfo, 'created'> & { config: { name: string } }): string {
+  return `${info.config.name}-${info.created.replace(/[^0-9A-Za-z]/g, '')}`;
+}
+
+/** A pulled message with the origin of the stream it was pulled from. */
+class OriginDelivery implements Delivery {
+  constructor(
+    readonly origin: string,
+    private readonly message: JsMsg,
+  ) {}
+  get seq() {
+    return this.message.seq;
+  }
+  get subject() {
+    return this.message.subject;
+  }
+  get data() {
+    return this.message.data;
+  }
+  get info() {
+    return this.message.info;
+  }
+  ack() {
+    this.message.ack();
+  }
+  nak(delayMs?: number) {
+    this.message.nak(delayMs);
+  }
+  working() {
+    this.message.working();
+  }
 }
 
 /**
@@ -82,9 +133,15 @@ const PULL_RETRY_MS = 1_000;
  * A pump reads each fetch as it arrives into a buffer that the batcher drains, and starts the next
  * fetch while at most one pull's worth is buffered. Reading promptly matters: a fetch left unread
  * for two heartbeat intervals (while a batch takes seconds to load) fails with "heartbeats missed".
+ *
+ * Every delivery carries the origin (name and creation time) of the stream it was pulled from. The
+ * pump attaches to the consumer (creating it again if the stream was re-created, when it manages the
+ * stream) and reads the stream's origin whenever a pull has failed, so messages of a re-created
+ * stream never carry the old stream's origin.
  */
 export function pullDeliveries(
   js: JetStreamClient,
+  jsm: JetStreamManager,
   config: Config,
   log: Logger,
   signal: AbortSignal,
@@ -100,24 +157,33 @@ export function pullDeliveries(
   let wakePump = () => {};
   signal.addEventListener('abort', () => wakePump(), { once: true });
 
+  async function attach(): Promise<{ consumer: Consumer; origin: string }> {
+    await ensureConsumer(jsm, config, log);
+    const consumer = await js.consumers.get(stream, name);
+    // Read after the consumer: a stream re-created in between is seen here, never missed.
+    const origin = streamOrigin(await jsm.streams.info(stream));
+    return { consumer, origin };
+  }
+
   async function pump(): Promise<void> {
-    let consumer: Consumer | undefined;
+    let attached: { consumer: Consumer; origin: string } | undefined;
     while (!signal.aborted) {
       if (buffer.length >= pull.max_messages) {
         await new Promise<void>((resolve) => (wakePump = resolve));
         continue;
       }
       try {
-        consumer ??= await js.consumers.get(stream, name);
+        attached ??= await attach();
+        const { consumer, origin } = attached;
         for await (const message of await consumer.fetch(pull)) {
-          buffer.push(message);
+          buffer.push(new OriginDelivery(origin, message));
           wakeReader();
         }
       } catch (error) {
-        // What the pull delivered before failing is buffered. Look the consumer up again (it may
-        // have been recreated) after a pause.
+        // What the pull delivered before failing is buffered. Attach again (the consumer or the
+        // stream may have been recreated) after a pause.
         log.warn({ err: error, stream, consumer: name }, 'pulling from JetStream failed, will retry');
-        consumer = undefined;
+        attached = undefined;
         await sleep(PULL_RETRY_MS, undefined, { signal }).catch(() => undefined);
       }
     }

@@ -10,7 +10,14 @@ export {
   type Checkpoint,
 } from './pipeline.js';
 export { Batcher, batchId, makeBatch, type Batch, type BatchLimits } from './batch.js';
-export { ensureConsumer, decodeEnvelope, pullDeliveries, PULL_EXPIRES_MS, type Delivery } from './consume.js';
+export {
+  ensureConsumer,
+  decodeEnvelope,
+  pullDeliveries,
+  streamOrigin,
+  PULL_EXPIRES_MS,
+  type Delivery,
+} from './consume.js';
 export { createStager, rawKey, loadKey, s3ClientConfig, type Stager } from './stage.js';
 export { runReplay, type ReplayHooks } from './replay/run.js';
 export type { ReplaySummary, ReplayRequest, ReplayProgress } from './replay/replay.js';

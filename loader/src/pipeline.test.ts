@@ -75,6 +75,7 @@ function envelope(messageId: string): Envelope {
 function delivery(seq: number, body: string | Envelope) {
   const calls: string[] = [];
   const d: Delivery & { calls: string[] } = {
+    origin: 'EVENTS-1',
     seq,
     subject: 'events.web.track',
     data: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),

@@ -183,7 +183,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    */
   async function load(items: Item[], batch: Batch, turn: Turn): Promise<DeadLetter[]> {
     const sequences = items.map((i) => i.delivery.seq);
-    const id = batchId(sequences);
+    const id = batchId(batch.origin, sequences);
     const context = { batch: batch.id, part: id === batch.id ? undefined : id, events: items.length };
     try {
       const enriched = await timed('enrich', context, () => deps.enrich(items.map((i) => i.envelope)));

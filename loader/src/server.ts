@@ -157,7 +157,7 @@ export async function startLoader(
     cleanups.push(() => maxDeliveries.close());
 
     const js = jetstream(nc);
-    const batcher = new Batcher(pullDeliveries(js, config, log, stopping.signal), {
+    const batcher = new Batcher(pullDeliveries(js, jsm, config, log, stopping.signal), {
       maxEvents: config.loader.batchMaxEvents,
       maxBytes: config.loader.batchMaxBytes,
       maxAgeMs: config.loader.batchMaxAgeMs,

@@ -17,7 +17,7 @@ import type { DialectRules, SourceBatch } from '../transform/types.js';
 export type LoadMode = 'append' | 'replace';
 
 export interface LoadBatch {
-  /** Deterministic from the batch's first stream sequence, so a redelivered batch has the same id. */
+  /** Deterministic from the stream origin and sequences (`batchId`), so a redelivered batch has the same id. */
   batchId: string;
   firstSequence: number;
   lastSequence: number;
