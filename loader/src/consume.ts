@@ -5,6 +5,7 @@
  */
 import {
   type Consumer,
+  type ConsumerInfo,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
@@ -20,6 +21,8 @@ import {
   type Envelope,
   type Logger,
 } from '@eventpipe/core';
+
+const NANOS_PER_MILLISECOND = 1_000_000;
 
 /** The part of a JetStream message the loader uses (JsMsg satisfies it; unit tests fake it). */
 export interface Delivery {
@@ -79,15 +82,18 @@ class OriginDelivery implements Delivery {
 }
 
 /**
- * Creates the consumer, or brings an existing one to the configured settings. When the stream is
- * managed elsewhere (`nats.manageStream=false`, the operator on Kubernetes) it only checks that the
- * consumer exists, and says which one is missing.
+ * Creates the consumer, or brings an existing one to the configured settings (a consumer created
+ * with another `ack_wait`, e.g. the old default of 300 s, is updated). When the stream is managed
+ * elsewhere (`nats.manageStream=false`, the operator on Kubernetes) it only checks that the consumer
+ * exists, and says which one is missing. Returns the consumer's `ack_wait` in milliseconds as the
+ * server has it, which the keep-alive must stay well under.
  */
-export async function ensureConsumer(jsm: JetStreamManager, config: Config, log: Logger): Promise<void> {
+export async function ensureConsumer(jsm: JetStreamManager, config: Config, log: Logger): Promise<number> {
   const desired = desiredConsumerConfig(config);
   const { stream } = config.nats;
+  let info: ConsumerInfo;
   try {
-    await jsm.consumers.info(stream, desired.durable_name);
+    info = await jsm.consumers.info(stream, desired.durable_name);
   } catch (error) {
     if (!isNotFound(error)) throw error;
     if (!config.nats.manageStream) {
@@ -97,14 +103,38 @@ export async function ensureConsumer(jsm: JetStreamManager, config: Config, log:
           'EVENTPIPE_LOADER_CONSUMER to an existing one',
       );
     }
-    await jsm.consumers.add(stream, desired);
+    info = await jsm.consumers.add(stream, desired);
     log.info({ stream, consumer: desired.durable_name }, 'created JetStream consumer');
-    return;
+    return ackWaitMs(info);
   }
   if (config.nats.manageStream) {
     const { ack_wait, max_deliver, max_ack_pending } = desired;
-    await jsm.consumers.update(stream, desired.durable_name, { ack_wait, max_deliver, max_ack_pending });
+    if (info.config.ack_wait !== ack_wait) {
+      log.info(
+        {
+          stream,
+          consumer: desired.durable_name,
+          from: ackWaitMs(info) / 1000,
+          to: config.loader.ackWaitSeconds,
+        },
+        "updating the consumer's ack_wait (seconds)",
+      );
+    }
+    info = await jsm.consumers.update(stream, desired.durable_name, {
+      ack_wait,
+      max_deliver,
+      max_ack_pending,
+    });
   }
+  return ackWaitMs(info);
+}
+
+/** The server's default when a consumer has none set. */
+const SERVER_DEFAULT_ACK_WAIT_MS = 30_000;
+
+function ackWaitMs(info: ConsumerInfo): number {
+  const nanos = info.config.ack_wait;
+  return nanos ? nanos / NANOS_PER_MILLISECOND : SERVER_DEFAULT_ACK_WAIT_MS;
 }
 
 /** Largest pull per request: enough to fill batches quickly, small enough to hand back fast. */
@@ -133,6 +163,8 @@ const PULL_RETRY_MS = 1_000;
  * A pump reads each fetch as it arrives into a buffer that the batcher drains, and starts the next
  * fetch while at most one pull's worth is buffered. Reading promptly matters: a fetch left unread
  * for two heartbeat intervals (while a batch takes seconds to load) fails with "heartbeats missed".
+ * Buffered messages are kept alive with `working()` every `keepAliveMs`, like a batch in flight, so
+ * a busy loader's buffer is not redelivered to another loader after the short `ack_wait`.
  *
  * Every delivery carries the origin (name and creation time) of the stream it was pulled from. The
  * pump attaches to the consumer (creating it again if the stream was re-created, when it manages the
@@ -145,6 +177,7 @@ export function pullDeliveries(
   config: Config,
   log: Logger,
   signal: AbortSignal,
+  keepAliveMs: number,
 ): AsyncIterator<Delivery, undefined> {
   const { stream } = config.nats;
   const { consumer: name, batchMaxEvents } = config.loader;
@@ -156,6 +189,10 @@ export function pullDeliveries(
   let wakeReader = () => {};
   let wakePump = () => {};
   signal.addEventListener('abort', () => wakePump(), { once: true });
+  const keepAlive = setInterval(() => {
+    for (const delivery of buffer) delivery.working();
+  }, keepAliveMs);
+  keepAlive.unref();
 
   async function attach(): Promise<{ consumer: Consumer; origin: string }> {
     await ensureConsumer(jsm, config, log);
@@ -191,6 +228,7 @@ export function pullDeliveries(
   void pump()
     .catch((error: unknown) => log.error({ err: error }, 'pulling from JetStream stopped'))
     .finally(() => {
+      clearInterval(keepAlive);
       ended = true;
       wakeReader();
     });

@@ -100,7 +100,9 @@ export async function startLoader(
     const nc = await connectNats(config.nats, log, 'eventpipe-loader');
     cleanups.push(() => nc.drain());
     const jsm = config.nats.manageStream ? await ensureStream(nc, config.nats) : await jetstreamManager(nc);
-    await ensureConsumer(jsm, config, log);
+    const ackWaitMs = await ensureConsumer(jsm, config, log);
+    // A third of the consumer's ack_wait: two lost working() calls still leave the messages ours.
+    const keepAliveMs = Math.max(1_000, ackWaitMs / 3);
 
     metrics.measurePending(
       async () => (await jsm.consumers.info(config.nats.stream, config.loader.consumer)).num_pending,
@@ -130,8 +132,7 @@ export async function startLoader(
       metrics,
       retry: RETRY,
       maxDeliver: config.loader.maxDeliver,
-      // A third of ack_wait: two lost working() calls still leave the batch ours.
-      keepAliveMs: Math.max(1_000, (config.loader.ackWaitSeconds * 1000) / 3),
+      keepAliveMs,
       checkpoint: options.crashAt
         ? (at) => {
             if (at !== options.crashAt) return;
@@ -157,7 +158,7 @@ export async function startLoader(
     cleanups.push(() => maxDeliveries.close());
 
     const js = jetstream(nc);
-    const batcher = new Batcher(pullDeliveries(js, jsm, config, log, stopping.signal), {
+    const batcher = new Batcher(pullDeliveries(js, jsm, config, log, stopping.signal, keepAliveMs), {
       maxEvents: config.loader.batchMaxEvents,
       maxBytes: config.loader.batchMaxBytes,
       maxAgeMs: config.loader.batchMaxAgeMs,

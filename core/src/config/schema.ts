@@ -89,7 +89,12 @@ export const ConfigSchema = Type.Object({
        * decoded, archived and transformed. Loads still commit in batch order. 1 = one at a time.
        */
       maxBatchesInFlight: Type.Integer({ minimum: 1, maximum: 8, default: 2 }),
-      ackWaitSeconds: Type.Integer({ minimum: 5, default: 300 }),
+      /**
+       * How long JetStream waits for an ack before handing a message to another loader. The loader
+       * keeps the messages it holds alive with `working()` every third of it, so this only bounds
+       * how long messages held by a loader that died (kill -9, lost node) wait before reloading.
+       */
+      ackWaitSeconds: Type.Integer({ minimum: 5, default: 30 }),
       maxDeliver: Type.Integer({ minimum: 2, default: 20 }),
       /** Enrichments to run, in order: built-in names or module paths, optionally with options. */
       enrichments: Type.Array(

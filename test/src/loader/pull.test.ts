@@ -45,7 +45,7 @@ async function publish(count: number): Promise<void> {
 
 test('a reader that stalls longer than two heartbeats still gets every message, without errors', async () => {
   const stop = new AbortController();
-  const source = pullDeliveries(jetstream(nc), jsm, config, log, stop.signal);
+  const source = pullDeliveries(jetstream(nc), jsm, config, log, stop.signal, 1_000);
   try {
     await publish(5);
     const first = await source.next();
@@ -70,7 +70,7 @@ test('a reader that stalls longer than two heartbeats still gets every message, 
 
 test('aborted, it ends within one pull period and leaves no pull request behind', async () => {
   const stop = new AbortController();
-  const source = pullDeliveries(jetstream(nc), jsm, config, log, stop.signal);
+  const source = pullDeliveries(jetstream(nc), jsm, config, log, stop.signal, 1_000);
   const pending = source.next(); // nothing to deliver: the pull waits on the server
   await sleep(200);
   assert.equal((await jsm.consumers.info(config.nats.stream, config.loader.consumer)).num_waiting, 1);
