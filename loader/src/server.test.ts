@@ -65,3 +65,21 @@ test('no enrichments configured: events pass through without fields', async () =
   ]);
   assert.deepEqual(Object.keys(event!), ['envelope']);
 });
+
+test('two sources mapping to one warehouse schema stop start-up, naming both', async () => {
+  for (const [a, b] of [
+    ['web', 'web_'],
+    ['a_b', 'a__b'],
+    ['user', 'source_user'],
+  ] as const) {
+    const clashing = loadConfig({
+      EVENTPIPE_SOURCES: `${a}:key-of-${a}-1234,${b}:key-of-${b}-1234`,
+      EVENTPIPE_WAREHOUSE_URL: 'postgres://eventpipe@127.0.0.1:9/eventpipe',
+    });
+    await assert.rejects(startLoader(clashing, log), (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, new RegExp(`^EVENTPIPE_SOURCES: sources "${a}" and "${b}" both load into`));
+      return true;
+    });
+  }
+});

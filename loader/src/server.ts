@@ -28,6 +28,8 @@ import { createStager } from './stage.js';
 import { createPostgresWarehouse, isPermanentLoadError } from './load/postgres/index.js';
 import { createRedshiftWarehouse, isPermanentRedshiftError } from './load/redshift/index.js';
 import { transform } from './transform/index.js';
+import { schemaClashes } from './transform/source-schemas.js';
+import { postgresRules, redshiftRules } from './schema/index.js';
 import type { Warehouse } from './load/warehouse.js';
 
 export interface RunningLoader {
@@ -46,11 +48,21 @@ export interface LoaderOptions {
 
 const RETRY = { baseMs: 500, maxMs: 5_000 };
 
+/**
+ * The warehouse the configuration names. Refuses (ConfigError) sources whose ids map to one
+ * warehouse schema, naming both, before anything connects.
+ */
 export function createWarehouse(
   config: Config,
   log: Logger,
 ): { warehouse: Warehouse; isPermanent: (e: unknown) => boolean } {
   requireSetting(config.warehouse.url, ['warehouse', 'url'], 'the loader needs a warehouse to load into');
+  const rules = config.warehouse.kind === 'redshift' ? redshiftRules : postgresRules;
+  const clashes = schemaClashes(
+    config.sources.map((s) => s.id),
+    rules.maxIdentifierBytes,
+  );
+  if (clashes.length > 0) throw new ConfigError(`${envName(['sources'])}: ${clashes.join('; ')}`);
   if (config.warehouse.kind === 'redshift') {
     return { warehouse: createRedshiftWarehouse(config, log), isPermanent: isPermanentRedshiftError };
   }

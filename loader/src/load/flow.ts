@@ -149,7 +149,9 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
           storedColumns: described.map((r) => String(r.column_name)),
         }),
       );
-      rowsByTable[tableKey(ref)] = merged.rowCount ?? 0;
+      // Summed: two sources of the batch may share a table (refused in the configuration, but a
+      // message of a source no longer configured can still arrive).
+      rowsByTable[tableKey(ref)] = (rowsByTable[tableKey(ref)] ?? 0) + (merged.rowCount ?? 0);
       log.debug(
         {
           batchId: batch.batchId,
