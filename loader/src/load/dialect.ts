@@ -89,6 +89,19 @@ export interface SqlDialect {
    */
   lock(name: string): Statement[];
 
+  /**
+   * Taken after `lock` and before the "already loaded" check: makes that check and the insert into
+   * `loads` one critical section among loaders whatever the isolation level (Redshift: an explicit
+   * `LOCK` on `loads`; PostgreSQL: nothing, its per-table advisory locks already order them).
+   */
+  lockLoads(metaSchema: string): Statement[];
+  /**
+   * Taken on an existing target table before it is described: no other session can change its
+   * columns (a concurrent `ALTER COLUMN … TYPE`) between planning and merge (Redshift: `LOCK`;
+   * PostgreSQL: nothing, the advisory lock of the table covers every loader).
+   */
+  lockTable(ref: TableRef): Statement[];
+
   /** Rows `{ name }` for each schema of `schemas` ($1, text[]) that exists. */
   existingSchemas(schemas: string[]): Statement;
   createSchema(schema: string): Statement;

@@ -3,9 +3,11 @@
  *
  *   1. takes a lock per table (and per schema it creates), in sorted order, so concurrent loaders
  *      serialise per table and can never deadlock on each other;
- *   2. returns `alreadyLoaded` when `loads` holds the batch id (checked after the locks, so a loader
- *      that waited for another one loading the same batch sees its commit);
- *   3. per table: reads the existing columns, plans the schema change (`planTable`), applies and
+ *   2. takes the dialect's lock on `loads` (Redshift: an explicit LOCK, so the check below never
+ *      depends on the isolation level), then returns `alreadyLoaded` when `loads` holds the batch id
+ *      (checked after the locks, so a loader that waited for another one loading the same batch sees
+ *      its commit);
+ *   3. per table: locks it when it exists and the dialect asks (Redshift), reads the existing columns, plans the schema change (`planTable`), applies and
  *      journals the DDL, stages the rows, merges them into the target (ids already there skipped,
  *      or overwritten when the batch's mode is `replace`);
  *   4. records the batch in `loads`, then COMMITs.
@@ -40,7 +42,7 @@ interface PlannedTable {
 
 type TransactionOutcome =
   | { kind: 'loaded'; result: LoadResult }
-  | { kind: 'needs-ddl-outside'; ddl: { ref: TableRef; migration: Migration }[] };
+  | { kind: 'needs-ddl-outside'; ddl: { ref: TableRef; table: TableBatch }[] };
 
 const tableKey = (ref: TableRef) => `${ref.schema}.${ref.table}`;
 
@@ -81,6 +83,41 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
     return applied;
   };
 
+  /** The table's columns; an existing table is locked first (`lockTable`) and then read as it stays. */
+  const describeLocked = async (client: ClientBase, ref: TableRef) => {
+    const described = (await run(client, dialect.describeTable(ref))).rows;
+    const locks = dialect.lockTable(ref);
+    if (described.length === 0 || locks.length === 0) return described;
+    for (const statement of locks) await run(client, statement);
+    // Read again under the lock: a concurrent ALTER may have committed since the first read.
+    return (await run(client, dialect.describeTable(ref))).rows;
+  };
+
+  /**
+   * The DDL that must run outside the transaction, planned again from the table as it is now: another
+   * loader may have applied it (or a wider one) since, and re-planning from the declared size read
+   * just before keeps a widening from ever narrowing what that loader applied.
+   */
+  const applyOutside = async (ddl: { ref: TableRef; table: TableBatch }[], batchId: string) => {
+    const applied: string[] = [];
+    const client = await pool.connect();
+    try {
+      for (const { ref, table } of ddl) {
+        const described = (await run(client, dialect.describeTable(ref))).rows;
+        const existing = new Map<string, ExistingColumn>(
+          described.map((r) => [String(r.column_name), dialect.existingColumn(r)]),
+        );
+        const plan = planTable(described.length === 0 ? undefined : existing, table, dialect.rules);
+        // Each on its own (autocommit): a DDL that fails leaves nothing half-done to roll back.
+        for (const migration of plan.migrations.filter((m) => dialect.runsOutsideTransaction(m)))
+          applied.push(...(await applyMigration(client, ref, migration, batchId)));
+      }
+    } finally {
+      client.release();
+    }
+    return applied;
+  };
+
   const loadInTransaction = async (
     client: ClientBase,
     batch: LoadBatch,
@@ -100,6 +137,7 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
 
     const lockNames = [...new Set([...missingSchemas, ...tables.map((t) => tableKey(t.ref))])].sort();
     for (const name of lockNames) for (const statement of dialect.lock(name)) await run(client, statement);
+    for (const statement of dialect.lockLoads(metaSchema)) await run(client, statement);
 
     if ((await run(client, dialect.findLoad(metaSchema, batch.batchId))).rows.length > 0) {
       return {
@@ -117,9 +155,9 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
 
     const rowsByTable: Record<string, number> = {};
     const rejectedByTable: Record<string, number> = {};
-    const outside: { ref: TableRef; migration: Migration }[] = [];
+    const outside: { ref: TableRef; table: TableBatch }[] = [];
     for (const [index, { ref, table }] of tables.entries()) {
-      const described = (await run(client, dialect.describeTable(ref))).rows;
+      const described = await describeLocked(client, ref);
       const existing =
         described.length === 0
           ? undefined
@@ -130,7 +168,7 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
       if (plan.rejectedValues > 0) rejectedByTable[tableKey(ref)] = plan.rejectedValues;
       const deferred = plan.migrations.filter((m) => dialect.runsOutsideTransaction(m));
       if (deferred.length > 0) {
-        outside.push(...deferred.map((migration) => ({ ref, migration })));
+        outside.push({ ref, table });
         continue;
       }
       for (const migration of plan.migrations)
@@ -202,14 +240,7 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
           `batch ${batch.batchId}: the schema kept changing under this loader after ${attempt} attempts; retry the batch`,
         );
       }
-      // Each on its own (autocommit): a DDL that fails leaves nothing half-done to roll back.
-      const client = await pool.connect();
-      try {
-        for (const { ref, migration } of outcome.ddl)
-          appliedOutside.push(...(await applyMigration(client, ref, migration, batch.batchId)));
-      } finally {
-        client.release();
-      }
+      appliedOutside.push(...(await applyOutside(outcome.ddl, batch.batchId)));
     }
   };
 

@@ -62,6 +62,7 @@ let s3server: S3Server;
 let s3: S3Client;
 let db: pg.Pool;
 let warehouse: Warehouse;
+let dialect: SqlDialect;
 let s3Config: {
   bucket: string;
   prefix: string;
@@ -173,7 +174,7 @@ before(async () => {
     errorReader: db,
     runCopy: emulateCopy,
   });
-  const dialect: SqlDialect = {
+  dialect = {
     ...redshiftSql,
     rules: redshiftRules,
     stage,
@@ -617,6 +618,34 @@ describe('the Redshift dialect through the shared load flow', () => {
       ],
     );
     assert.deepEqual(letters[1]?.first_failed_at, letters[0]?.first_failed_at);
+  });
+});
+
+describe('two loaders at once (PostgreSQL runs them at READ COMMITTED, weaker than SERIALIZABLE)', () => {
+  test('the same batch loaded by two loaders concurrently: loaded once, the other finds it loaded', async () => {
+    const other = createFlowWarehouse(new pg.Pool({ connectionString: postgres.url, max: 4 }), dialect, {
+      metaSchema: '_eventpipe',
+      log,
+    });
+    try {
+      for (let round = 1; round <= 3; round++) {
+        const events = Array.from({ length: 20 }, (_, i) =>
+          envelope('track', { messageId: `race-${round}-${i}`, event: 'Order Completed', userId: 'u1' }),
+        );
+        const batch = batchOf(`race-${round}`, events);
+        const results = await Promise.all([warehouse.load(batch), other.load(batch)]);
+        assert.deepEqual(results.map((r) => r.alreadyLoaded).sort(), [false, true], `round ${round}`);
+        const [counts] = await rows(
+          `SELECT count(*)::int AS rows, count(DISTINCT id)::int AS ids FROM web.tracks WHERE id LIKE $1`,
+          [`race-${round}-%`],
+        );
+        assert.deepEqual(counts, { rows: 20, ids: 20 });
+        const loads = await rows(`SELECT 1 FROM _eventpipe.loads WHERE batch_id = $1`, [`race-${round}`]);
+        assert.equal(loads.length, 1);
+      }
+    } finally {
+      await other.close();
+    }
   });
 });
 

@@ -142,6 +142,15 @@ export function lock(name: string): Statement[] {
   return [{ text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', values: [`eventpipe:${name}`] }];
 }
 
+/** The advisory locks of `lock` already serialise loaders of a table: nothing more to take. */
+export function lockLoads(): Statement[] {
+  return [];
+}
+
+export function lockTable(): Statement[] {
+  return [];
+}
+
 export function existingSchemas(schemas: string[]): Statement {
   return {
     text: 'SELECT nspname AS name FROM pg_namespace WHERE nspname = ANY($1::text[])',
@@ -298,6 +307,8 @@ export const postgresSql: Omit<SqlDialect, 'rules' | 'stage'> = {
   sqlType,
   bookkeeping,
   lock,
+  lockLoads,
+  lockTable,
   existingSchemas,
   createSchema,
   describeTable,

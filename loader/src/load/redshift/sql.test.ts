@@ -174,6 +174,22 @@ test('widened varchar: ALTER COLUMN … TYPE to the next size, run outside the t
   assert.deepEqual(plan.migrations.map(sql.runsOutsideTransaction), [true]);
 });
 
+test('widening is monotonic: never narrower than the declared size read just before', () => {
+  // Another loader widened the column to 8192 after this one planned 3000 bytes (4096).
+  const migration = { kind: 'widen-varchar', table: 'order_completed', column: 'user_id' } as const;
+  assert.deepEqual(texts(sql.migration(orders, { ...migration, fromBytes: 8192, maxBytes: 3000 })), [
+    'ALTER TABLE "web"."order_completed" ALTER COLUMN "user_id" TYPE VARCHAR(8192)',
+  ]);
+  assert.deepEqual(texts(sql.migration(orders, { ...migration, fromBytes: 256, maxBytes: 3000 })), [
+    'ALTER TABLE "web"."order_completed" ALTER COLUMN "user_id" TYPE VARCHAR(4096)',
+  ]);
+});
+
+test('locks: every load locks loads, then each existing target table, explicitly (no reliance on isolation)', () => {
+  assert.deepEqual(texts(sql.lockLoads('_eventpipe')), ['LOCK "_eventpipe"."loads"']);
+  assert.deepEqual(texts(sql.lockTable(orders)), ['LOCK "web"."order_completed"']);
+});
+
 test('a type change Redshift cannot make is refused by name, never emitted', () => {
   assert.throws(
     () =>

@@ -173,9 +173,11 @@ export function migration(ref: TableRef, m: Migration): Statement[] {
     case 'add-column':
       return [{ text: `ALTER TABLE ${qualified(ref)} ADD COLUMN ${columnDefinition(m.column)}` }];
     case 'widen-varchar':
+      // Never narrower than the declared size it was planned from (read just before, see the flow):
+      // a loader that planned a smaller size than another one applied must not undo that.
       return [
         {
-          text: `ALTER TABLE ${qualified(ref)} ALTER COLUMN ${quoteIdent(m.column)} TYPE VARCHAR(${varcharBytes(m.maxBytes)})`,
+          text: `ALTER TABLE ${qualified(ref)} ALTER COLUMN ${quoteIdent(m.column)} TYPE VARCHAR(${Math.max(varcharBytes(m.maxBytes), m.fromBytes)})`,
         },
       ];
     case 'widen-column':
@@ -192,11 +194,28 @@ export function runsOutsideTransaction(m: Migration): boolean {
 }
 
 /**
- * Redshift has no advisory locks. Writers of one table are kept apart by its serializable isolation
- * instead: the second of two conflicting transactions fails with error 1023, and the load is retried.
+ * Redshift has no advisory locks; loaders are kept apart by explicit `LOCK`s instead (`lockLoads`,
+ * `lockTable`), which hold until the transaction ends.
  */
 export function lock(): Statement[] {
   return [];
+}
+
+/**
+ * Every load transaction first locks `loads`, so two loaders can never both find a batch missing and
+ * both load it. This does not rely on SERIALIZABLE isolation, which the connection neither sets nor
+ * could count on (a database can default to SNAPSHOT isolation, which lets both commit).
+ */
+export function lockLoads(meta: string): Statement[] {
+  return [{ text: `LOCK ${quoteIdent(meta)}."loads"` }];
+}
+
+/**
+ * An existing target table is locked before it is described, so its columns cannot change (another
+ * loader's `ALTER COLUMN … TYPE`, which waits for the lock) between planning and merge.
+ */
+export function lockTable(ref: TableRef): Statement[] {
+  return [{ text: `LOCK ${qualified(ref)}` }];
 }
 
 /** No array parameters on Redshift: one placeholder per schema. */
@@ -454,6 +473,8 @@ export const redshiftSql: Omit<SqlDialect, 'rules' | 'stage'> = {
   sqlType,
   bookkeeping,
   lock,
+  lockLoads,
+  lockTable,
   existingSchemas,
   createSchema,
   describeTable,
