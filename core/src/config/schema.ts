@@ -129,6 +129,12 @@ export const ConfigSchema = Type.Object({
       url: Type.Optional(Type.String({ description: 'postgres://user:pass@host:port/db', ...SECRET })),
       /** Redshift COPY credentials: an IAM role ARN, or access keys. */
       iamRole: Type.Optional(Type.String()),
+      /**
+       * How long a load waits for a lock on a warehouse table held by someone else (an analyst's
+       * query, a manual ALTER) before giving up and retrying the batch with backoff. Waits for
+       * another loader of the pipeline are not bounded by it. PostgreSQL only.
+       */
+      lockTimeoutMs: Type.Integer({ minimum: 10, default: 5000 }),
       /** Schema holding loads, migrations and dead letters. */
       metaSchema: Type.String({ default: '_eventpipe', pattern: '^[a-z_][a-z0-9_]*$' }),
       /**

@@ -102,6 +102,13 @@ export interface SqlDialect {
    */
   lockTable(ref: TableRef): Statement[];
 
+  /**
+   * Bounds, for the rest of the transaction, how long a statement waits for a lock held by another
+   * session (an analyst's query holding a table the DDL or merge needs): it fails with a transient
+   * error instead, and the batch is retried. Nothing where the warehouse has no such setting.
+   */
+  lockTimeout(ms: number): Statement[];
+
   /** Rows `{ name }` for each schema of `schemas` ($1, text[]) that exists. */
   existingSchemas(schemas: string[]): Statement;
   createSchema(schema: string): Statement;

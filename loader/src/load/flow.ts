@@ -28,6 +28,8 @@ import type { DeadLetter, LoadBatch, LoadResult, Warehouse } from './warehouse.j
 export interface FlowOptions {
   metaSchema: string;
   log: Logger;
+  /** `warehouse.lockTimeoutMs`: the longest wait for a lock held by another session, past the loaders' own locks. */
+  lockTimeoutMs?: number;
 }
 
 /** Attempts at a transaction whose planning keeps asking for DDL that must run outside it. */
@@ -144,6 +146,11 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
         kind: 'loaded',
         result: { alreadyLoaded: true, rowsByTable: {}, rejectedByTable: {}, migrations: [] },
       };
+    }
+    // From here on a wait is for someone else (an analyst's query, a manual ALTER), never for
+    // another loader (those were the locks above): it is bounded, and the runner retries the batch.
+    if (options.lockTimeoutMs !== undefined) {
+      for (const statement of dialect.lockTimeout(options.lockTimeoutMs)) await run(client, statement);
     }
 
     const migrations: string[] = [];

@@ -24,7 +24,13 @@ test('Segment models run unchanged on PostgreSQL, whatever the batching', async 
     const url = new URL(server.url);
     url.pathname = `/${database}`;
     const warehouse = createPostgresWarehouse(
-      { kind: 'postgres', url: url.toString(), metaSchema: '_eventpipe', arrays: 'text' },
+      {
+        kind: 'postgres',
+        url: url.toString(),
+        metaSchema: '_eventpipe',
+        arrays: 'text',
+        lockTimeoutMs: 5000,
+      },
       createLogger('test', 'silent'),
     );
     const db = new pg.Pool({ connectionString: url.toString(), max: 1 });

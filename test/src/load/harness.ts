@@ -19,7 +19,13 @@ export function usePostgresWarehouse(): WarehouseSuite {
   before(async () => {
     suite.server = await startPostgres();
     suite.warehouse = createPostgresWarehouse(
-      { kind: 'postgres', url: suite.server.url, metaSchema: '_eventpipe', arrays: 'text' },
+      {
+        kind: 'postgres',
+        url: suite.server.url,
+        metaSchema: '_eventpipe',
+        arrays: 'text',
+        lockTimeoutMs: 5000,
+      },
       createLogger('test', 'silent'),
     );
     await suite.warehouse.init();

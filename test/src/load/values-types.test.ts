@@ -133,7 +133,13 @@ test('lone surrogates load as U+FFFD in text and jsonb columns alike; the event 
   ];
   const nativeRules: DialectRules = { ...postgresRules, arrays: 'native' };
   const native = createPostgresWarehouse(
-    { kind: 'postgres', url: suite.server.url, metaSchema: '_eventpipe', arrays: 'native' },
+    {
+      kind: 'postgres',
+      url: suite.server.url,
+      metaSchema: '_eventpipe',
+      arrays: 'native',
+      lockTimeoutMs: 5000,
+    },
     createLogger('test', 'silent'),
   );
   try {

@@ -658,6 +658,7 @@ describe('createRedshiftWarehouse', () => {
         iamRole: IAM_ROLE,
         metaSchema: '_eventpipe',
         arrays: 'text' as const,
+        lockTimeoutMs: 5000,
       },
       s3: s3Config,
     };
@@ -676,6 +677,7 @@ describe('createRedshiftWarehouse', () => {
         url: postgres.url,
         metaSchema: '_eventpipe',
         arrays: 'text' as const,
+        lockTimeoutMs: 5000,
       },
       s3: { ...s3Config, accessKeyId: undefined, secretAccessKey: undefined },
     };

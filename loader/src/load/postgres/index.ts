@@ -31,5 +31,9 @@ export function createPostgresWarehouse(config: Config['warehouse'], log: Logger
   // next checkout opens a new one, and a load in flight fails and is retried by the runner.
   pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection lost'));
   const dialect: SqlDialect = { ...postgresDialect, rules: { ...postgresRules, arrays: config.arrays } };
-  return createFlowWarehouse(pool, dialect, { metaSchema: config.metaSchema, log });
+  return createFlowWarehouse(pool, dialect, {
+    metaSchema: config.metaSchema,
+    log,
+    lockTimeoutMs: config.lockTimeoutMs,
+  });
 }

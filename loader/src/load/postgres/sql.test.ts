@@ -299,3 +299,11 @@ test('each planned migration becomes its DDL', () => {
     false,
   );
 });
+
+test('lock_timeout for the rest of the load transaction, as a bind parameter; no extra locks beyond the advisory ones', () => {
+  assert.deepEqual(sql.lockTimeout(5000), [
+    { text: "SELECT set_config('lock_timeout', $1, true)", values: ['5000ms'] },
+  ]);
+  assert.deepEqual(sql.lockLoads(), []);
+  assert.deepEqual(sql.lockTable(), []);
+});

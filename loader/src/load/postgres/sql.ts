@@ -151,6 +151,11 @@ export function lockTable(): Statement[] {
   return [];
 }
 
+/** `SET LOCAL lock_timeout`, as a function so the value is a bind parameter; fails with 55P03. */
+export function lockTimeout(ms: number): Statement[] {
+  return [{ text: "SELECT set_config('lock_timeout', $1, true)", values: [`${Math.round(ms)}ms`] }];
+}
+
 export function existingSchemas(schemas: string[]): Statement {
   return {
     text: 'SELECT nspname AS name FROM pg_namespace WHERE nspname = ANY($1::text[])',
@@ -309,6 +314,7 @@ export const postgresSql: Omit<SqlDialect, 'rules' | 'stage'> = {
   lock,
   lockLoads,
   lockTable,
+  lockTimeout,
   existingSchemas,
   createSchema,
   describeTable,

@@ -218,6 +218,14 @@ export function lockTable(ref: TableRef): Statement[] {
   return [{ text: `LOCK ${qualified(ref)}` }];
 }
 
+/**
+ * Redshift has no `lock_timeout`: a load waits for the locks it needs. (Its loads only lock eventpipe's
+ * own tables; analysts' SELECTs take no lock that blocks them.)
+ */
+export function lockTimeout(): Statement[] {
+  return [];
+}
+
 /** No array parameters on Redshift: one placeholder per schema. */
 export function existingSchemas(schemas: string[]): Statement {
   if (schemas.length === 0) return { text: 'SELECT nspname AS name FROM pg_namespace WHERE false' };
@@ -475,6 +483,7 @@ export const redshiftSql: Omit<SqlDialect, 'rules' | 'stage'> = {
   lock,
   lockLoads,
   lockTable,
+  lockTimeout,
   existingSchemas,
   createSchema,
   describeTable,
