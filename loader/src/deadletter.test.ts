@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maxDeliveriesDeadLetter, MAX_DELIVERIES_REASON } from './deadletter.js';
 
+const ORIGIN = 'EVENTS-20240501T100000Z';
 const message = (seq: number, body: string) => ({
+  origin: ORIGIN,
   seq,
   subject: 'events.web.track',
   data: Buffer.from(body),
@@ -17,9 +19,10 @@ test('max deliveries: an envelope is kept whole under its own message id', () =>
     receivedAt: '2024-05-01T10:20:30.000Z',
     event: { type: 'track', event: 'Clicked' },
   };
-  assert.deepEqual(maxDeliveriesDeadLetter(7, message(7, JSON.stringify(envelope))), {
+  assert.deepEqual(maxDeliveriesDeadLetter(ORIGIN, 7, message(7, JSON.stringify(envelope))), {
     sourceId: 'web',
     messageId: 'm1',
+    origin: ORIGIN,
     streamSequence: 7,
     reason: MAX_DELIVERIES_REASON,
     envelope,
@@ -27,7 +30,7 @@ test('max deliveries: an envelope is kept whole under its own message id', () =>
 });
 
 test('max deliveries: a message that is no envelope keeps its text and says why', () => {
-  const entry = maxDeliveriesDeadLetter(8, message(8, 'not json{'));
+  const entry = maxDeliveriesDeadLetter(ORIGIN, 8, message(8, 'not json{'));
   assert.equal(entry.messageId, 'nats-seq-8');
   assert.equal(entry.sourceId, 'web');
   assert.equal(entry.envelope, 'not json{');
@@ -35,9 +38,10 @@ test('max deliveries: a message that is no envelope keeps its text and says why'
 });
 
 test('max deliveries: a message the stream no longer holds is still recorded', () => {
-  assert.deepEqual(maxDeliveriesDeadLetter(9, undefined), {
+  assert.deepEqual(maxDeliveriesDeadLetter(ORIGIN, 9, undefined), {
     sourceId: 'unknown',
     messageId: 'nats-seq-9',
+    origin: ORIGIN,
     streamSequence: 9,
     reason: 'max deliveries exceeded; the stream no longer holds the message',
     envelope: null,

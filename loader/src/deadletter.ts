@@ -7,7 +7,7 @@ import { decodeEnvelope, sourceOfSubject, type Delivery } from './consume.js';
 import type { DeadLetter } from './load/warehouse.js';
 
 /** The parts of a message a dead letter keeps: a delivery, or a message read back from the stream. */
-export type StreamMessage = Pick<Delivery, 'seq' | 'subject' | 'data'>;
+export type StreamMessage = Pick<Delivery, 'origin' | 'seq' | 'subject' | 'data'>;
 
 /** A message that did not decode into an envelope: kept as parsed JSON if it is JSON, else as text. */
 export function undecodableDeadLetter(delivery: StreamMessage, reason: string): DeadLetter {
@@ -25,6 +25,7 @@ export function undecodableDeadLetter(delivery: StreamMessage, reason: string): 
     sourceId: sourceOfSubject(delivery.subject),
     // Without a usable message id the stream sequence names it, stable across redeliveries.
     messageId: typeof messageId === 'string' && messageId !== '' ? messageId : `nats-seq-${delivery.seq}`,
+    origin: delivery.origin,
     streamSequence: delivery.seq,
     reason,
     envelope: body,
@@ -32,8 +33,19 @@ export function undecodableDeadLetter(delivery: StreamMessage, reason: string): 
 }
 
 /** An envelope the warehouse rejected on its own (isolated by splitting its batch). */
-export function poisonDeadLetter(envelope: Envelope, streamSequence: number, reason: string): DeadLetter {
-  return { sourceId: envelope.sourceId, messageId: envelope.messageId, streamSequence, reason, envelope };
+export function poisonDeadLetter(
+  envelope: Envelope,
+  at: { origin: string; seq: number },
+  reason: string,
+): DeadLetter {
+  return {
+    sourceId: envelope.sourceId,
+    messageId: envelope.messageId,
+    origin: at.origin,
+    streamSequence: at.seq,
+    reason,
+    envelope,
+  };
 }
 
 export const MAX_DELIVERIES_REASON = 'max deliveries exceeded';
@@ -43,11 +55,16 @@ export const MAX_DELIVERIES_REASON = 'max deliveries exceeded';
  * stream by its sequence; `undefined` when the stream no longer holds it (limits retention), which
  * is recorded too, so the gap is visible.
  */
-export function maxDeliveriesDeadLetter(sequence: number, message: StreamMessage | undefined): DeadLetter {
+export function maxDeliveriesDeadLetter(
+  origin: string,
+  sequence: number,
+  message: StreamMessage | undefined,
+): DeadLetter {
   if (!message) {
     return {
       sourceId: 'unknown',
       messageId: `nats-seq-${sequence}`,
+      origin,
       streamSequence: sequence,
       reason: `${MAX_DELIVERIES_REASON}; the stream no longer holds the message`,
       envelope: null,
@@ -55,6 +72,6 @@ export function maxDeliveriesDeadLetter(sequence: number, message: StreamMessage
   }
   const decoded = decodeEnvelope(message.data);
   return decoded.ok
-    ? poisonDeadLetter(decoded.envelope, message.seq, MAX_DELIVERIES_REASON)
+    ? poisonDeadLetter(decoded.envelope, message, MAX_DELIVERIES_REASON)
     : undecodableDeadLetter(message, `${MAX_DELIVERIES_REASON}; ${decoded.reason}`);
 }

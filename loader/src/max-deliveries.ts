@@ -13,10 +13,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from '@eventpipe/core';
-import { maxDeliveriesDeadLetter } from './deadletter.js';
+import { streamOrigin } from './consume.js';
+import { maxDeliveriesDeadLetter, type StreamMessage } from './deadletter.js';
 import { backoffDelay, type RetryPolicy } from './pipeline.js';
 import type { LoaderMetrics } from './pipeline-metrics.js';
 import type { Warehouse } from './load/warehouse.js';
+
+/** The parts of a stored message a dead letter keeps. */
+function pick(stored: Omit<StreamMessage, 'origin'>): Omit<StreamMessage, 'origin'> {
+  return { seq: stored.seq, subject: stored.subject, data: stored.data };
+}
 
 export function maxDeliveriesSubject(stream: string, consumer: string): string {
   return `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${consumer}`;
@@ -65,8 +71,9 @@ export function watchMaxDeliveries(deps: MaxDeliveriesDeps): MaxDeliveriesWatch 
   async function deadLetter(seq: number): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
+        const origin = streamOrigin(await deps.jsm.streams.info(stream));
         const stored = await deps.jsm.streams.getMessage(stream, { seq });
-        const entry = maxDeliveriesDeadLetter(seq, stored ?? undefined);
+        const entry = maxDeliveriesDeadLetter(origin, seq, stored ? { ...pick(stored), origin } : undefined);
         await deps.warehouse.deadLetter([entry]);
         deps.metrics.deadLettered.inc({ source: entry.sourceId });
         log.warn({ seq, messageId: entry.messageId, reason: entry.reason }, 'message stored as dead letter');

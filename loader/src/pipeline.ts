@@ -226,7 +226,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (decision === 'dead-letter') {
         const { delivery, envelope } = items[0]!;
         log.warn({ ...context, seq: delivery.seq, messageId: envelope.messageId, reason }, 'poison message');
-        return [poisonDeadLetter(envelope, delivery.seq, reason)];
+        return [poisonDeadLetter(envelope, delivery, reason)];
       }
       log.warn({ ...context, reason }, 'permanent failure: splitting the batch to isolate it');
       const [left, right] = halves(items);

@@ -57,6 +57,7 @@ export interface MigrationRecord {
 export interface DeadLetterRecord {
   sourceId: string;
   messageId: string;
+  origin: string;
   streamSequence: number;
   reason: string;
   /** The envelope exactly as consumed, serialised as JSON text. */
@@ -143,7 +144,7 @@ export interface SqlDialect {
   /** Rows (any) when `batchId` ($1) is already in `loads`. */
   findLoad(metaSchema: string, batchId: string): Statement;
   recordLoad(metaSchema: string, record: LoadRecord): Statement;
-  /** Upsert by (source, message id): a repeat raises `attempts` and `last_failed_at`. */
+  /** Upsert by (origin, stream sequence): a repeat raises `attempts` and `last_failed_at`; other messages never overwrite it. */
   deadLetter(metaSchema: string, record: DeadLetterRecord): Statement;
 }
 

@@ -261,6 +261,7 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
           dialect.deadLetter(metaSchema, {
             sourceId: entry.sourceId,
             messageId: entry.messageId,
+            origin: entry.origin,
             streamSequence: entry.streamSequence,
             reason: entry.reason,
             envelopeJson: jsonText(entry.envelope),

@@ -47,9 +47,17 @@ export interface LoadResult {
   migrations: string[];
 }
 
+/**
+ * A message that can never load. Identified by where it came from, never by its message id (which a
+ * client chooses, and may reuse): `origin` is the stream's (`streamOrigin`: name and creation time)
+ * or, for a replay, the archive object's key, and `streamSequence` its sequence there (the line
+ * number in an archive object). Every such message is kept; the same one failing again counts an
+ * attempt.
+ */
 export interface DeadLetter {
   sourceId: string;
   messageId: string;
+  origin: string;
   streamSequence: number;
   reason: string;
   /** The envelope exactly as consumed. */
@@ -65,7 +73,7 @@ export interface Warehouse {
    * in the same transaction; loading the same batch id again is a no-op that reports `alreadyLoaded`.
    */
   load(batch: LoadBatch): Promise<LoadResult>;
-  /** Stores messages that can never load, with the reason; idempotent per message id. */
+  /** Stores messages that can never load, with the reason; one per origin and sequence (a repeat counts an attempt). */
   deadLetter(entries: DeadLetter[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import { createLogger, type Envelope, type EventType, type SegmentEvent } from '
 import type { LoadBatch } from '@eventpipe/loader';
 import {
   createFlowWarehouse,
+  createPostgresWarehouse,
   isPermanentLoadError,
   postgresDialect,
   postgresRules,
@@ -370,26 +371,90 @@ test('a batch that fails leaves nothing behind and says the error is permanent',
   assert.equal(retry.rowsByTable['bad.fine'], 1);
 });
 
-test('dead letters are idempotent per message id and count attempts', async () => {
+test('dead letters: a repeat of one message counts attempts; another message with the same id is kept too', async () => {
   const raw = envelope('web', 'track', { event: 'Poison', properties: { text: 'nul \0 inside' } });
   const entry = {
     sourceId: 'web',
     messageId: raw.messageId,
+    origin: 'EVENTS-20240501T100000Z',
     streamSequence: 42,
     reason: 'invalid input syntax',
     envelope: raw,
   };
   await suite.warehouse.deadLetter([entry]);
   await suite.warehouse.deadLetter([{ ...entry, reason: 'still invalid' }]);
+  // The same message id again: a later message (another sequence), and one of a re-created stream.
+  const later = { ...raw, event: { ...raw.event, properties: { text: 'later' } } };
+  await suite.warehouse.deadLetter([{ ...entry, streamSequence: 43, envelope: later }]);
+  await suite.warehouse.deadLetter([{ ...entry, origin: 'EVENTS-20240601T100000Z', envelope: later }]);
   const found = await rows(
-    'SELECT reason, attempts, envelope::text AS envelope, last_failed_at > first_failed_at AS later FROM _eventpipe.dead_letters WHERE message_id = $1',
+    'SELECT origin, stream_sequence::int AS seq, reason, attempts, envelope::text AS envelope,' +
+      ' last_failed_at > first_failed_at AS later FROM _eventpipe.dead_letters WHERE message_id = $1' +
+      ' ORDER BY origin, stream_sequence',
     [raw.messageId],
   );
-  assert.equal(found.length, 1);
+  assert.deepEqual(
+    found.map((r) => [r.origin, r.seq, r.attempts]),
+    [
+      ['EVENTS-20240501T100000Z', 42, 2],
+      ['EVENTS-20240501T100000Z', 43, 1],
+      ['EVENTS-20240601T100000Z', 42, 1],
+    ],
+  );
   assert.equal(found[0]?.reason, 'still invalid');
-  assert.equal(found[0]?.attempts, 2);
   assert.equal(found[0]?.later, true);
   assert.deepEqual(JSON.parse(String(found[0]?.envelope)), raw, 'the raw envelope, NUL included');
+  assert.deepEqual(JSON.parse(String(found[1]?.envelope)), later);
+});
+
+test('a dead_letters table of an older version (keyed by message id) is upgraded in place, rows kept', async () => {
+  const client = new pg.Client({ connectionString: suite.server.url });
+  await client.connect();
+  try {
+    await client.query('CREATE SCHEMA old_meta');
+    await client.query(
+      'CREATE TABLE old_meta.dead_letters ("source_id" text NOT NULL, "message_id" text NOT NULL,' +
+        ' "stream_sequence" bigint NOT NULL, "reason" text NOT NULL, "envelope" json NOT NULL,' +
+        ' "first_failed_at" timestamptz NOT NULL DEFAULT clock_timestamp(),' +
+        ' "last_failed_at" timestamptz NOT NULL DEFAULT clock_timestamp(),' +
+        ' "attempts" integer NOT NULL DEFAULT 1, PRIMARY KEY ("source_id", "message_id"))',
+    );
+    await client.query(
+      `INSERT INTO old_meta.dead_letters (source_id, message_id, stream_sequence, reason, envelope) VALUES ('web', 'a', 1, 'r', '{}'), ('web', 'b', 1, 'r', '{}')`,
+    );
+  } finally {
+    await client.end();
+  }
+  const upgraded = createPostgresWarehouse(
+    { kind: 'postgres', url: suite.server.url, metaSchema: 'old_meta', lockTimeoutMs: 5000, arrays: 'text' },
+    createLogger('test', 'silent'),
+  );
+  try {
+    await upgraded.init();
+    const entry = {
+      sourceId: 'web',
+      messageId: 'a',
+      origin: 'EVENTS-1',
+      streamSequence: 1,
+      reason: 'x',
+      envelope: {},
+    };
+    await upgraded.deadLetter([entry, { ...entry, origin: 'EVENTS-2' }]);
+  } finally {
+    await upgraded.close();
+  }
+  const found = await rows(
+    'SELECT origin, message_id FROM old_meta.dead_letters ORDER BY origin, message_id',
+  );
+  assert.deepEqual(
+    found.map((r) => [r.origin, r.message_id]),
+    [
+      ['', 'a'],
+      ['', 'b'],
+      ['EVENTS-1', 'a'],
+      ['EVENTS-2', 'a'],
+    ],
+  );
 });
 
 test('DDL a suite.warehouse refuses inside a transaction runs first, on its own, journaled (as on Redshift)', async () => {

@@ -113,6 +113,7 @@ test('the remaining steps give SQL for the same inputs in both dialects', () => 
       d.deadLetter('_eventpipe', {
         sourceId: 'web',
         messageId: 'm',
+        origin: 'EVENTS-1',
         streamSequence: 1,
         reason: 'r',
         envelopeJson: '{}',

@@ -575,7 +575,14 @@ describe('the Redshift dialect through the shared load flow', () => {
     const envelope = { v: 1, messageId: 'huge-1', event: { properties: { blob: 'é'.repeat(40_000) } } };
     const json = JSON.stringify(envelope);
     assert.ok(Buffer.byteLength(json) > MAX_ENVELOPE_JSON_BYTES);
-    const entry = { sourceId: 'web', messageId: 'huge-1', streamSequence: 4711, reason: 'too big', envelope };
+    const entry = {
+      sourceId: 'web',
+      origin: 'EVENTS-20261126T120000000000000Z',
+      messageId: 'huge-1',
+      streamSequence: 4711,
+      reason: 'too big',
+      envelope,
+    };
     await warehouse.deadLetter([
       entry,
       { ...entry, messageId: 'small-1', streamSequence: 4712, envelope: { v: 1 } },
@@ -587,34 +594,41 @@ describe('the Redshift dialect through the shared load flow', () => {
       {
         message_id: 'huge-1',
         envelope: {
-          stored_at: `s3://${BUCKET}/pipe/dead-letters/web/4711.json`,
+          stored_at: `s3://${BUCKET}/pipe/dead-letters/web/EVENTS-20261126T120000000000000Z/4711.json`,
           bytes: Buffer.byteLength(json),
           sha256: createHash('sha256').update(json).digest('hex'),
         },
       },
       { message_id: 'small-1', envelope: { v: 1 } },
     ]);
-    assert.equal((await getObject('pipe/dead-letters/web/4711.json')).toString('utf8'), json);
+    assert.equal(
+      (await getObject('pipe/dead-letters/web/EVENTS-20261126T120000000000000Z/4711.json')).toString('utf8'),
+      json,
+    );
   });
 
   test('dead letters: every failure is a row carrying the attempt count and the first failure', async () => {
     const entry = {
       sourceId: 'web',
       messageId: 'bad-1',
+      origin: 'EVENTS-1',
       streamSequence: 9,
       reason: 'COPY failed',
       envelope: { v: 1, x: [1] },
     };
     await warehouse.deadLetter([entry]);
     await warehouse.deadLetter([{ ...entry, reason: 'COPY failed again' }]);
+    // Another message reusing the id (another sequence) is a dead letter of its own.
+    await warehouse.deadLetter([{ ...entry, streamSequence: 10, reason: 'another message' }]);
     const letters = await rows(
-      `SELECT reason, attempts, first_failed_at, envelope FROM _eventpipe.dead_letters WHERE message_id = 'bad-1' ORDER BY attempts`,
+      `SELECT reason, attempts, first_failed_at, envelope FROM _eventpipe.dead_letters WHERE message_id = 'bad-1' ORDER BY stream_sequence, attempts`,
     );
     assert.deepEqual(
       letters.map((l) => [l.reason, l.attempts, l.envelope]),
       [
         ['COPY failed', 1, { v: 1, x: [1] }],
         ['COPY failed again', 2, { v: 1, x: [1] }],
+        ['another message', 1, { v: 1, x: [1] }],
       ],
     );
     assert.deepEqual(letters[1]?.first_failed_at, letters[0]?.first_failed_at);

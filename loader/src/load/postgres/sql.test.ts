@@ -180,14 +180,19 @@ test('replace keeps users latest-wins, a row of the same received_at (the same e
 
 test('bookkeeping: loads, migrations, dead letters', () => {
   const texts = sql.bookkeeping('_eventpipe').map((s) => s.text);
-  assert.equal(texts.length, 4);
+  assert.equal(texts.length, 7);
   assert.equal(texts[0], 'CREATE SCHEMA IF NOT EXISTS "_eventpipe"');
   assert.match(
     texts[1]!,
     /^CREATE TABLE IF NOT EXISTS "_eventpipe"\."loads" \("batch_id" text PRIMARY KEY, /,
   );
   assert.match(texts[2]!, /^CREATE TABLE IF NOT EXISTS "_eventpipe"\."migrations" /);
-  assert.match(texts[3]!, /"envelope" json NOT NULL, .*PRIMARY KEY \("source_id", "message_id"\)\)$/);
+  assert.match(texts[3]!, /"envelope" json NOT NULL, .*"origin" text NOT NULL\)$/);
+  assert.deepEqual(texts.slice(4), [
+    `ALTER TABLE "_eventpipe"."dead_letters" ADD COLUMN IF NOT EXISTS "origin" text NOT NULL DEFAULT ''`,
+    'ALTER TABLE "_eventpipe"."dead_letters" DROP CONSTRAINT IF EXISTS "dead_letters_pkey"',
+    'CREATE UNIQUE INDEX IF NOT EXISTS "dead_letters_key" ON "_eventpipe"."dead_letters" ("origin", "stream_sequence", "source_id", "message_id")',
+  ]);
 
   assert.deepEqual(sql.findLoad('_eventpipe', 's00000000000000000001'), {
     text: 'SELECT 1 FROM "_eventpipe"."loads" WHERE "batch_id" = $1',
@@ -224,22 +229,22 @@ test('bookkeeping: loads, migrations, dead letters', () => {
   );
 });
 
-test('dead letters upsert per source and message id, counting attempts', () => {
+test('dead letters upsert per origin and stream sequence, counting attempts, never per message id', () => {
   assert.deepEqual(
     sql.deadLetter('_eventpipe', {
       sourceId: 'web',
       messageId: 'm1',
+      origin: 'EVENTS-20240501T100000Z',
       streamSequence: 7,
       reason: 'invalid input\0 syntax',
       envelopeJson: '{"messageId":"m1"}',
     }),
     {
       text:
-        'INSERT INTO "_eventpipe"."dead_letters" ("source_id", "message_id", "stream_sequence", "reason", "envelope") VALUES ($1, $2, $3, $4, $5)' +
-        ' ON CONFLICT ("source_id", "message_id") DO UPDATE SET "attempts" = "dead_letters"."attempts" + 1,' +
-        ' "last_failed_at" = clock_timestamp(), "reason" = EXCLUDED."reason",' +
-        ' "stream_sequence" = EXCLUDED."stream_sequence", "envelope" = EXCLUDED."envelope"',
-      values: ['web', 'm1', 7, 'invalid input syntax', '{"messageId":"m1"}'],
+        'INSERT INTO "_eventpipe"."dead_letters" ("origin", "stream_sequence", "source_id", "message_id", "reason", "envelope") VALUES ($1, $2, $3, $4, $5, $6)' +
+        ' ON CONFLICT ("origin", "stream_sequence", "source_id", "message_id") DO UPDATE SET' +
+        ' "attempts" = "dead_letters"."attempts" + 1, "last_failed_at" = clock_timestamp(), "reason" = EXCLUDED."reason"',
+      values: ['EVENTS-20240501T100000Z', 7, 'web', 'm1', 'invalid input syntax', '{"messageId":"m1"}'],
     },
   );
 });

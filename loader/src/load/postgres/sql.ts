@@ -259,7 +259,14 @@ export function bookkeeping(meta: string): Statement[] {
       '"reason" text NOT NULL, "envelope" json NOT NULL, ' +
       '"first_failed_at" timestamptz NOT NULL DEFAULT clock_timestamp(), ' +
       '"last_failed_at" timestamptz NOT NULL DEFAULT clock_timestamp(), ' +
-      '"attempts" integer NOT NULL DEFAULT 1, PRIMARY KEY ("source_id", "message_id"))',
+      '"attempts" integer NOT NULL DEFAULT 1, "origin" text NOT NULL)',
+    // Tables made before dead letters were keyed by origin: rows keyed by message id, where a later
+    // message reusing the id overwrote an earlier one. Their rows keep `origin` ''.
+    `ALTER TABLE ${m}."dead_letters" ADD COLUMN IF NOT EXISTS "origin" text NOT NULL DEFAULT ''`,
+    `ALTER TABLE ${m}."dead_letters" DROP CONSTRAINT IF EXISTS "dead_letters_pkey"`,
+    // Source and message id too, so the rows of an old table (unique by those) always fit the key.
+    `CREATE UNIQUE INDEX IF NOT EXISTS "dead_letters_key" ON ${m}."dead_letters" ` +
+      '("origin", "stream_sequence", "source_id", "message_id")',
   ].map((text) => ({ text }));
 }
 
@@ -296,13 +303,20 @@ export function deadLetter(meta: string, r: DeadLetterRecord): Statement {
   const table = `${quoteIdent(meta)}."dead_letters"`;
   return {
     text:
-      `INSERT INTO ${table} ("source_id", "message_id", "stream_sequence", "reason", "envelope")` +
-      ' VALUES ($1, $2, $3, $4, $5)' +
-      ' ON CONFLICT ("source_id", "message_id") DO UPDATE SET "attempts" = "dead_letters"."attempts" + 1,' +
-      ' "last_failed_at" = clock_timestamp(), "reason" = EXCLUDED."reason",' +
-      ' "stream_sequence" = EXCLUDED."stream_sequence", "envelope" = EXCLUDED."envelope"',
+      `INSERT INTO ${table} ("origin", "stream_sequence", "source_id", "message_id", "reason", "envelope")` +
+      ' VALUES ($1, $2, $3, $4, $5, $6)' +
+      ' ON CONFLICT ("origin", "stream_sequence", "source_id", "message_id") DO UPDATE SET' +
+      ' "attempts" = "dead_letters"."attempts" + 1, "last_failed_at" = clock_timestamp(),' +
+      ' "reason" = EXCLUDED."reason"',
     // NUL cannot be stored in text; an error message may quote one from the event.
-    values: [r.sourceId, r.messageId, r.streamSequence, r.reason.replace(/\0/g, ''), r.envelopeJson],
+    values: [
+      r.origin,
+      r.streamSequence,
+      r.sourceId,
+      r.messageId,
+      r.reason.replace(/\0/g, ''),
+      r.envelopeJson,
+    ],
   };
 }
 

@@ -24,15 +24,17 @@ export interface StoredEnvelope {
 }
 
 /**
- * `<prefix>dead-letters/<source>/<stream sequence>.json`: one object per message, so a message
- * dead-lettered again overwrites its own object with the same bytes.
+ * `<prefix>dead-letters/<source>/<origin>/<stream sequence>.json`: one object per message, so a message
+ * dead-lettered again overwrites its own object with the same bytes, and a re-created stream (whose
+ * sequences start again at 1) never overwrites the object of an earlier dead letter.
  */
 export function deadLetterKey(
   prefix: string,
-  entry: Pick<DeadLetter, 'sourceId' | 'streamSequence'>,
+  entry: Pick<DeadLetter, 'sourceId' | 'origin' | 'streamSequence'>,
 ): string {
   const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-  return `${base}dead-letters/${encodeURIComponent(entry.sourceId)}/${entry.streamSequence}.json`;
+  const source = encodeURIComponent(entry.sourceId);
+  return `${base}dead-letters/${source}/${encodeURIComponent(entry.origin)}/${entry.streamSequence}.json`;
 }
 
 export interface EnvelopeStore {

@@ -364,7 +364,8 @@ test('bookkeeping: loads, migrations and the dead-letter log, Redshift types onl
       ' "applied_at" TIMESTAMPTZ NOT NULL DEFAULT GETDATE())',
     'CREATE TABLE IF NOT EXISTS "_eventpipe"."dead_letters" ("source_id" VARCHAR(128) NOT NULL, "message_id" VARCHAR(1024) NOT NULL,' +
       ' "stream_sequence" BIGINT NOT NULL, "reason" VARCHAR(65535) NOT NULL, "envelope" SUPER NOT NULL,' +
-      ' "first_failed_at" TIMESTAMPTZ NOT NULL, "last_failed_at" TIMESTAMPTZ NOT NULL DEFAULT GETDATE(), "attempts" INTEGER NOT NULL)',
+      ' "first_failed_at" TIMESTAMPTZ NOT NULL, "last_failed_at" TIMESTAMPTZ NOT NULL DEFAULT GETDATE(), "attempts" INTEGER NOT NULL,' +
+      ' "origin" VARCHAR(512) NOT NULL)',
   ]);
   assert.deepEqual(sql.lock(), []);
 });
@@ -409,15 +410,16 @@ test('journal and dead-letter texts longer than a VARCHAR are cut visibly, on a 
   const dead = sql.deadLetter('_eventpipe', {
     sourceId: 'web',
     messageId: 'm1',
+    origin: 'EVENTS-20240501T100000Z',
     streamSequence: 7,
     reason: 'bad\0value',
     envelopeJson: '{}',
   });
   assert.equal(
     dead.text,
-    'INSERT INTO "_eventpipe"."dead_letters" ("source_id", "message_id", "stream_sequence", "reason", "envelope", "first_failed_at", "attempts")' +
-      ' SELECT $1::VARCHAR, $2::VARCHAR, $3::BIGINT, $4::VARCHAR, JSON_PARSE($5::VARCHAR), COALESCE(MIN("first_failed_at"), GETDATE()::TIMESTAMPTZ), COUNT(*) + 1' +
-      ' FROM "_eventpipe"."dead_letters" WHERE "source_id" = $1::VARCHAR AND "message_id" = $2::VARCHAR',
+    'INSERT INTO "_eventpipe"."dead_letters" ("origin", "stream_sequence", "source_id", "message_id", "reason", "envelope", "first_failed_at", "attempts")' +
+      ' SELECT $1::VARCHAR, $2::BIGINT, $3::VARCHAR, $4::VARCHAR, $5::VARCHAR, JSON_PARSE($6::VARCHAR), COALESCE(MIN("first_failed_at"), GETDATE()::TIMESTAMPTZ), COUNT(*) + 1' +
+      ' FROM "_eventpipe"."dead_letters" WHERE "origin" = $1::VARCHAR AND "stream_sequence" = $2::BIGINT',
   );
-  assert.deepEqual(dead.values, ['web', 'm1', 7, 'badvalue', '{}']);
+  assert.deepEqual(dead.values, ['EVENTS-20240501T100000Z', 7, 'web', 'm1', 'badvalue', '{}']);
 });

@@ -405,7 +405,7 @@ export function fitVarchar(text: string, maxBytes = MAX_VARCHAR_BYTES): string {
 /**
  * The bookkeeping tables. `dead_letters` is a log: Redshift has no upsert but MERGE from a table, so
  * each failure is a row carrying the attempt count and first failure of the message so far; the
- * message's latest row is its current state.
+ * message's (origin and stream sequence) latest row is its current state.
  */
 export function bookkeeping(meta: string): Statement[] {
   const m = quoteIdent(meta);
@@ -423,7 +423,7 @@ export function bookkeeping(meta: string): Statement[] {
       '"source_id" VARCHAR(128) NOT NULL, "message_id" VARCHAR(1024) NOT NULL, "stream_sequence" BIGINT NOT NULL, ' +
       '"reason" VARCHAR(65535) NOT NULL, "envelope" SUPER NOT NULL, ' +
       '"first_failed_at" TIMESTAMPTZ NOT NULL, "last_failed_at" TIMESTAMPTZ NOT NULL DEFAULT GETDATE(), ' +
-      '"attempts" INTEGER NOT NULL)',
+      '"attempts" INTEGER NOT NULL, "origin" VARCHAR(512) NOT NULL)',
   ].map((text) => ({ text }));
 }
 
@@ -460,15 +460,16 @@ export function deadLetter(meta: string, r: DeadLetterRecord): Statement {
   const table = `${quoteIdent(meta)}."dead_letters"`;
   return {
     text:
-      `INSERT INTO ${table} ("source_id", "message_id", "stream_sequence", "reason", "envelope", "first_failed_at", "attempts")` +
-      ' SELECT $1::VARCHAR, $2::VARCHAR, $3::BIGINT, $4::VARCHAR, JSON_PARSE($5::VARCHAR),' +
+      `INSERT INTO ${table} ("origin", "stream_sequence", "source_id", "message_id", "reason", "envelope", "first_failed_at", "attempts")` +
+      ' SELECT $1::VARCHAR, $2::BIGINT, $3::VARCHAR, $4::VARCHAR, $5::VARCHAR, JSON_PARSE($6::VARCHAR),' +
       ' COALESCE(MIN("first_failed_at"), GETDATE()::TIMESTAMPTZ), COUNT(*) + 1' +
-      ` FROM ${table} WHERE "source_id" = $1::VARCHAR AND "message_id" = $2::VARCHAR`,
+      ` FROM ${table} WHERE "origin" = $1::VARCHAR AND "stream_sequence" = $2::BIGINT`,
     // NUL cannot be stored in a VARCHAR; an error message may quote one from the event.
     values: [
+      r.origin,
+      r.streamSequence,
       r.sourceId,
       r.messageId,
-      r.streamSequence,
       fitVarchar(r.reason.replace(/\0/g, '')),
       r.envelopeJson,
     ],
