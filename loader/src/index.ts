@@ -20,7 +20,12 @@ export {
 } from './consume.js';
 export { createStager, rawKey, loadKey, s3ClientConfig, type Stager } from './stage.js';
 export { runReplay, type ReplayHooks } from './replay/run.js';
-export type { ReplaySummary, ReplayRequest, ReplayProgress } from './replay/replay.js';
+export {
+  replayArchive,
+  type ReplaySummary,
+  type ReplayRequest,
+  type ReplayProgress,
+} from './replay/replay.js';
 export * from './transform/index.js';
 export * from './schema/index.js';
 export { createFlowWarehouse } from './load/flow.js';

@@ -77,6 +77,15 @@ class PredecessorAbandoned extends Error {
   }
 }
 
+/** Runs one step, turning its failure into a `StepFailure` naming the step (what `decide()` reads). */
+export async function inStep<T>(step: Step, run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new StepFailure(step, error);
+  }
+}
+
 export type Decision = 'retry' | 'split' | 'dead-letter';
 
 /**
@@ -117,6 +126,50 @@ export function halves<T>(items: readonly T[]): [T[], T[]] {
 interface Item {
   delivery: Delivery;
   envelope: Envelope;
+}
+
+export interface IsolateOptions<T> {
+  isPermanentLoadError(error: unknown): boolean;
+  /** The dead letter of a message that fails alone. */
+  deadLetter(item: T, reason: string): DeadLetter;
+  log: Logger;
+  /** Log fields naming the items (batch, part, …). */
+  context(items: readonly T[]): object;
+  /** Log fields naming one item (sequence, message id). */
+  describe(item: T): object;
+}
+
+/**
+ * Loads `items` with `attempt`, isolating the messages at fault: on a failure `decide()` calls
+ * permanent the items are split in halves (each half attempted on its own) until each message at
+ * fault stands alone, and those come back as dead letters, while everything else loads. Any other
+ * failure is rethrown for the caller to retry. The loader and replay both load through this, so a
+ * poison message is handled the same way wherever it is loaded from.
+ */
+export async function loadIsolating<T>(
+  items: T[],
+  attempt: (part: T[]) => Promise<void>,
+  options: IsolateOptions<T>,
+): Promise<DeadLetter[]> {
+  try {
+    await attempt(items);
+    return [];
+  } catch (error) {
+    const decision = decide(error, items.length, options.isPermanentLoadError);
+    if (decision === 'retry') throw error;
+    const reason = (error as Error).message;
+    const context = options.context(items);
+    if (decision === 'dead-letter') {
+      options.log.warn({ ...context, ...options.describe(items[0]!), reason }, 'poison message');
+      return [options.deadLetter(items[0]!, reason)];
+    }
+    options.log.warn({ ...context, reason }, 'permanent failure: splitting the batch to isolate it');
+    const [left, right] = halves(items);
+    return [
+      ...(await loadIsolating(left, attempt, options)),
+      ...(await loadIsolating(right, attempt, options)),
+    ];
+  }
 }
 
 /**
@@ -167,9 +220,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function timed<T>(step: Step, context: object, run: () => T | Promise<T>): Promise<T> {
     const started = performance.now();
     try {
-      return await run();
-    } catch (error) {
-      throw new StepFailure(step, error);
+      return await inStep(step, run);
     } finally {
       const seconds = (performance.now() - started) / 1000;
       metrics.stepSeconds.observe({ step }, seconds);
@@ -177,61 +228,62 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
   }
 
-  /**
-   * enrich → transform → stage rows → (turn) → load; splits on permanent failures. Returns the dead
-   * letters.
-   */
-  async function load(items: Item[], batch: Batch, turn: Turn): Promise<DeadLetter[]> {
+  /** Log fields of a part of a batch (the whole batch, or a half being tried on its own). */
+  const partContext = (items: readonly Item[], batch: Batch) => {
+    const id = batchId(
+      batch.origin,
+      items.map((i) => i.delivery.seq),
+    );
+    return { batch: batch.id, part: id === batch.id ? undefined : id, events: items.length };
+  };
+
+  /** enrich → transform → stage rows → (turn) → load, for all of `items`; throws on any failure. */
+  async function loadPart(items: Item[], batch: Batch, turn: Turn): Promise<void> {
     const sequences = items.map((i) => i.delivery.seq);
     const id = batchId(batch.origin, sequences);
-    const context = { batch: batch.id, part: id === batch.id ? undefined : id, events: items.length };
-    try {
-      const enriched = await timed('enrich', context, () => deps.enrich(items.map((i) => i.envelope)));
-      const sources = await timed('transform', context, () => deps.transform(enriched, warehouse.rules));
-      const stagedFiles = await timed('stage-rows', context, () => deps.stager.stageRows(id, sources));
-      deps.checkpoint?.('after-stage');
-      await turn();
-      const result = await timed('load', context, () =>
-        warehouse.load({
-          batchId: id,
-          firstSequence: sequences[0]!,
-          lastSequence: sequences[sequences.length - 1]!,
-          sources,
-          stagedFiles,
-        }),
-      );
-      for (const [table, rows] of Object.entries(result.rowsByTable)) metrics.rowsLoaded.inc({ table }, rows);
-      // A batch loaded before (redelivery) did not load its values again: count them once.
-      if (!result.alreadyLoaded) {
-        for (const { values, ...labels } of rejectedValueCounts(result.rejectedByTable))
-          metrics.rejectedValues.inc(labels, values);
-        for (const { sourceId, surrogatesReplaced } of sources)
-          if (surrogatesReplaced) metrics.surrogatesReplaced.inc({ source: sourceId }, surrogatesReplaced);
-      }
-      log.info(
-        {
-          ...context,
-          alreadyLoaded: result.alreadyLoaded,
-          rows: result.rowsByTable,
-          migrations: result.migrations.length,
-        },
-        result.alreadyLoaded ? 'batch was already loaded' : 'batch loaded',
-      );
-      return [];
-    } catch (error) {
-      if (error instanceof PredecessorAbandoned) throw error;
-      const decision = decide(error, items.length, deps.isPermanentLoadError);
-      if (decision === 'retry') throw error;
-      const reason = (error as Error).message;
-      if (decision === 'dead-letter') {
-        const { delivery, envelope } = items[0]!;
-        log.warn({ ...context, seq: delivery.seq, messageId: envelope.messageId, reason }, 'poison message');
-        return [poisonDeadLetter(envelope, delivery, reason)];
-      }
-      log.warn({ ...context, reason }, 'permanent failure: splitting the batch to isolate it');
-      const [left, right] = halves(items);
-      return [...(await load(left, batch, turn)), ...(await load(right, batch, turn))];
+    const context = partContext(items, batch);
+    const enriched = await timed('enrich', context, () => deps.enrich(items.map((i) => i.envelope)));
+    const sources = await timed('transform', context, () => deps.transform(enriched, warehouse.rules));
+    const stagedFiles = await timed('stage-rows', context, () => deps.stager.stageRows(id, sources));
+    deps.checkpoint?.('after-stage');
+    await turn();
+    const result = await timed('load', context, () =>
+      warehouse.load({
+        batchId: id,
+        firstSequence: sequences[0]!,
+        lastSequence: sequences[sequences.length - 1]!,
+        sources,
+        stagedFiles,
+      }),
+    );
+    for (const [table, rows] of Object.entries(result.rowsByTable)) metrics.rowsLoaded.inc({ table }, rows);
+    // A batch loaded before (redelivery) did not load its values again: count them once.
+    if (!result.alreadyLoaded) {
+      for (const { values, ...labels } of rejectedValueCounts(result.rejectedByTable))
+        metrics.rejectedValues.inc(labels, values);
+      for (const { sourceId, surrogatesReplaced } of sources)
+        if (surrogatesReplaced) metrics.surrogatesReplaced.inc({ source: sourceId }, surrogatesReplaced);
     }
+    log.info(
+      {
+        ...context,
+        alreadyLoaded: result.alreadyLoaded,
+        rows: result.rowsByTable,
+        migrations: result.migrations.length,
+      },
+      result.alreadyLoaded ? 'batch was already loaded' : 'batch loaded',
+    );
+  }
+
+  /** Loads the items, splitting on permanent failures; returns the dead letters. */
+  function load(items: Item[], batch: Batch, turn: Turn): Promise<DeadLetter[]> {
+    return loadIsolating(items, (part) => loadPart(part, batch, turn), {
+      isPermanentLoadError: deps.isPermanentLoadError,
+      deadLetter: ({ delivery, envelope }, reason) => poisonDeadLetter(envelope, delivery, reason),
+      log,
+      context: (part) => partContext(part, batch),
+      describe: ({ delivery, envelope }) => ({ seq: delivery.seq, messageId: envelope.messageId }),
+    });
   }
 
   /** One attempt at the whole batch; throws when it should be retried. */

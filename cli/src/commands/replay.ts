@@ -137,6 +137,11 @@ export const replayCommand: Command = {
           : `: rows ${mode === 'append' ? 'inserted (rows already loaded are kept)' : 'inserted or replaced'}`),
     );
     for (const [table, count] of rows) console.log(`  ${table.padEnd(40)} ${count}`);
+    if (summary.deadLetters > 0) {
+      console.log(
+        `${summary.deadLetters} messages could not load (${dryRun ? 'not stored: dry run' : 'stored in the dead letters, keyed by archive object and line'})`,
+      );
+    }
     if (summary.objects === 0) {
       console.error(`no archive objects for source "${values.source}" from ${values.from} to ${values.to}`);
     }

@@ -37,8 +37,11 @@ test('archive lines decode to envelopes; a damaged line names the object and lin
   };
   const text = `${JSON.stringify(envelope)}\n${JSON.stringify({ ...envelope, messageId: 'm2' })}\n`;
   assert.deepEqual(
-    parseArchive('k', text).map((e) => e.messageId),
-    ['m1', 'm2'],
+    parseArchive('k', text).map((e) => [e.envelope.messageId, e.key, e.line]),
+    [
+      ['m1', 'k', 1],
+      ['m2', 'k', 2],
+    ],
   );
   assert.throws(
     () => parseArchive('raw/web/x.ndjson.gz', `${JSON.stringify(envelope)}\n{oops\n`),
@@ -50,8 +53,9 @@ test('archive lines decode losslessly: a replay loads the digits the client sent
   const line =
     '{"v":1,"sourceId":"web","type":"track","messageId":"m1","receivedAt":"2024-05-01T00:00:00Z",' +
     '"event":{"type":"track","event":"Paid","userId":1234567890123456789,"properties":{"n":1e400,"x":1.5}}}';
-  const [envelope] = parseArchive('k', `${line}\n`);
-  const event = envelope!.event as { userId: unknown; properties: { n: unknown; x: unknown } };
+  const [archived] = parseArchive('k', `${line}\n`);
+  const envelope = archived!.envelope;
+  const event = envelope.event as { userId: unknown; properties: { n: unknown; x: unknown } };
   assert.ok(isLosslessNumber(event.userId) && event.userId.value === '1234567890123456789');
   assert.ok(isLosslessNumber(event.properties.n) && event.properties.n.value === '1e400');
   assert.equal(event.properties.x, 1.5, 'a number a double holds stays a plain number');

@@ -72,22 +72,33 @@ export async function listArchive(
   return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
+/** An envelope of the archive and where it is: the object's key and the line (from 1). */
+export interface ArchivedEnvelope {
+  envelope: Envelope;
+  key: string;
+  line: number;
+}
+
 /**
  * The envelopes of one archive object. A line that does not decode is an error naming the object
  * and line: the archive is the source of truth, so a damaged one must be looked at, not skipped.
  */
-export function parseArchive(key: string, text: string): Envelope[] {
-  const envelopes: Envelope[] = [];
+export function parseArchive(key: string, text: string): ArchivedEnvelope[] {
+  const envelopes: ArchivedEnvelope[] = [];
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
     const decoded = decodeEnvelope(Buffer.from(line));
     if (!decoded.ok) throw new Error(`${key} line ${index + 1}: ${decoded.reason}`);
-    envelopes.push(decoded.envelope);
+    envelopes.push({ envelope: decoded.envelope, key, line: index + 1 });
   });
   return envelopes;
 }
 
-export async function readArchiveObject(client: S3Client, bucket: string, key: string): Promise<Envelope[]> {
+export async function readArchiveObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+): Promise<ArchivedEnvelope[]> {
   const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   if (!object.Body) throw new Error(`s3://${bucket}/${key} has no body`);
   const text = (await gunzip(await object.Body.transformToByteArray())).toString('utf8');

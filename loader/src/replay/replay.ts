@@ -8,15 +8,21 @@
  *   tables added with `--tables`, a range the loader never reached) and never changes a stored row;
  * - `replace`: stored rows of the replayed ids are overwritten with what the current transform and
  *   enrichments produce, so a fix reaches old data.
+ * A message the warehouse rejects, or an enrichment or the transform fails on, is isolated exactly as
+ * the loader does it (`loadIsolating`, shared with the loader's pipeline): its batch is split until it
+ * stands alone, everything else loads, and it is stored as a dead letter keyed by its archive object
+ * and line. A failure that is not permanent (warehouse or S3 down) stops the replay, as before.
+ *
  * Both are idempotent: each replay batch gets a fresh id (a replay is a new load, never mistaken for
  * one already recorded in `_eventpipe.loads`), and running the same replay twice leaves the same rows.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Envelope } from '@eventpipe/core';
-import type { PipelineDeps } from '../pipeline.js';
+import type { Logger } from '@eventpipe/core';
+import { poisonDeadLetter } from '../deadletter.js';
+import { inStep, loadIsolating, type PipelineDeps } from '../pipeline.js';
 import type { SourceBatch } from '../transform/types.js';
 import type { LoadMode, Warehouse } from '../load/warehouse.js';
-import { listArchive, readArchiveObject, type ArchiveObject } from './archive.js';
+import { listArchive, readArchiveObject, type ArchiveObject, type ArchivedEnvelope } from './archive.js';
 
 export interface ReplayRequest {
   sourceId: string;
@@ -45,7 +51,10 @@ export interface ReplayDeps {
   prefix: string;
   enrich: PipelineDeps['enrich'];
   transform: PipelineDeps['transform'];
-  warehouse: Pick<Warehouse, 'rules' | 'load'>;
+  warehouse: Pick<Warehouse, 'rules' | 'load' | 'deadLetter'>;
+  /** The warehouse driver's verdict on a load error, as the loader uses it. */
+  isPermanentLoadError: PipelineDeps['isPermanentLoadError'];
+  log: Logger;
   stager: Pick<PipelineDeps['stager'], 'stageRows'>;
   /** Replay batch ids start with it; default: the start time, so every run's ids are new. */
   runId?: string;
@@ -64,6 +73,8 @@ export interface ReplaySummary {
    * that a load would merge.
    */
   rowsByTable: Record<string, number>;
+  /** Messages isolated as poison: stored in the dead letters (dry run: only counted). */
+  deadLetters: number;
 }
 
 /** Keeps only the requested tables; sources left without tables are dropped. */
@@ -90,16 +101,21 @@ export async function replayArchive(request: ReplayRequest, deps: ReplayDeps): P
     request.to,
   );
   deps.onObjects?.(objects);
-  const summary: ReplaySummary = { mode: request.mode, objects: 0, events: 0, batches: 0, rowsByTable: {} };
-  let pending: Envelope[] = [];
+  const summary: ReplaySummary = {
+    mode: request.mode,
+    objects: 0,
+    events: 0,
+    batches: 0,
+    rowsByTable: {},
+    deadLetters: 0,
+  };
+  let pending: ArchivedEnvelope[] = [];
 
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const envelopes = pending;
-    pending = [];
-    const enriched = await deps.enrich(envelopes);
-    const sources = selectTables(deps.transform(enriched, deps.warehouse.rules), request.tables);
-    summary.batches += 1;
+  /** One batch, or a part of it being tried alone: enrich → transform → stage rows → load. */
+  const loadPart = async (batchId: string, items: ArchivedEnvelope[]) => {
+    const enriched = await inStep('enrich', () => deps.enrich(items.map((i) => i.envelope)));
+    const transformed = await inStep('transform', () => deps.transform(enriched, deps.warehouse.rules));
+    const sources = selectTables(transformed, request.tables);
     if (request.dryRun) {
       for (const source of sources) {
         for (const table of source.tables) {
@@ -109,27 +125,51 @@ export async function replayArchive(request: ReplayRequest, deps: ReplayDeps): P
       return;
     }
     if (sources.length === 0) return;
-    // The mode is in the id, so `_eventpipe.loads` shows which replays overwrote rows.
-    const batchId = `replay-${request.mode}-${runId}-${String(summary.batches).padStart(6, '0')}`;
-    const stagedFiles = await deps.stager.stageRows(batchId, sources);
+    const stagedFiles = await inStep('stage-rows', () => deps.stager.stageRows(batchId, sources));
     // Replays have no stream sequences; 0 marks them in `_eventpipe.loads`, next to the `replay-` id.
-    const result = await deps.warehouse.load({
-      batchId,
-      firstSequence: 0,
-      lastSequence: 0,
-      sources,
-      stagedFiles,
-      mode: request.mode,
-    });
+    const result = await inStep('load', () =>
+      deps.warehouse.load({
+        batchId,
+        firstSequence: 0,
+        lastSequence: 0,
+        sources,
+        stagedFiles,
+        mode: request.mode,
+      }),
+    );
     addCounts(summary.rowsByTable, result.rowsByTable);
   };
 
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const items = pending;
+    pending = [];
+    summary.batches += 1;
+    // The mode is in the id, so `_eventpipe.loads` shows which replays overwrote rows.
+    const batchId = `replay-${request.mode}-${runId}-${String(summary.batches).padStart(6, '0')}`;
+    // A part (after a split) is named by its first and last position in the batch.
+    const partId = (part: readonly ArchivedEnvelope[]) =>
+      part.length === items.length
+        ? batchId
+        : `${batchId}-p${items.indexOf(part[0]!)}-${items.indexOf(part[part.length - 1]!)}`;
+    const deadLetters = await loadIsolating(items, (part) => loadPart(partId(part), part), {
+      isPermanentLoadError: deps.isPermanentLoadError,
+      deadLetter: ({ envelope, key, line }, reason) =>
+        poisonDeadLetter(envelope, { origin: key, seq: line }, reason),
+      log: deps.log,
+      context: (part) => ({ batch: batchId, part: partId(part), events: part.length }),
+      describe: ({ envelope, key, line }) => ({ key, line, messageId: envelope.messageId }),
+    });
+    summary.deadLetters += deadLetters.length;
+    if (deadLetters.length > 0 && !request.dryRun) await deps.warehouse.deadLetter(deadLetters);
+  };
+
   for (const object of objects) {
-    const envelopes = await readArchiveObject(deps.s3, deps.bucket, object.key);
+    const archived = await readArchiveObject(deps.s3, deps.bucket, object.key);
     // An object belongs to one source by its key; the check guards against a misplaced file.
-    pending.push(...envelopes.filter((e) => e.sourceId === request.sourceId));
+    pending.push(...archived.filter((a) => a.envelope.sourceId === request.sourceId));
     summary.objects += 1;
-    summary.events += envelopes.length;
+    summary.events += archived.length;
     if (pending.length >= request.batchMaxEvents) await flush();
     deps.onProgress?.({ objectsDone: summary.objects, objectsTotal: objects.length, events: summary.events });
   }

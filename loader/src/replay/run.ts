@@ -21,7 +21,7 @@ export async function runReplay(
   // Configuration first: a bad enrichment stops the replay before anything is connected.
   const enrich = await createEnrichStep(config, log);
   const s3 = new S3Client(s3ClientConfig(config.s3));
-  const { warehouse } = createWarehouse(config, log);
+  const { warehouse, isPermanent } = createWarehouse(config, log);
   const stager = createStager(config.s3, log);
   try {
     if (!request.dryRun) await warehouse.init();
@@ -34,6 +34,8 @@ export async function runReplay(
         enrich,
         transform,
         warehouse,
+        isPermanentLoadError: isPermanent,
+        log,
         stager,
         ...hooks,
       },
