@@ -15,8 +15,9 @@ const messages = ['a', 'b', 'c'].map((id) => ({
   payload: '{}',
   bytes: 100,
 }));
+// Long enough that no ack-timeout fires on a loaded machine; the timeout test sets its own bound.
 const options = {
-  timeoutMs: 100,
+  timeoutMs: 5_000,
   retryAfterSeconds: 7,
   maxInflightEvents: 1_000,
   maxInflightBytes: 1_000_000,
@@ -74,7 +75,7 @@ const unavailable = (message: RegExp) => (error: unknown) =>
 
 test('all messages are in flight before any ack arrives; duplicates count as success', async () => {
   const nats = fakeNats();
-  const publisher = createPublisher(nats.nc, { ...options, timeoutMs: 5_000 });
+  const publisher = createPublisher(nats.nc, options);
   const publishing = publisher.publish(messages);
   const second = publisher.publish(messages.slice(0, 1));
   assert.equal(nats.sent.length, 0, 'nothing is written before the turn ends');
@@ -124,7 +125,7 @@ test('no stream for the subject (no responders) is a 503 naming the subject', as
 
 test('no ack within the bound is a 503 with Retry-After, in time', async () => {
   const nats = fakeNats();
-  const publisher = createPublisher(nats.nc, options);
+  const publisher = createPublisher(nats.nc, { ...options, timeoutMs: 100 });
   const started = Date.now();
   await assert.rejects(publisher.publish(messages), unavailable(/no acknowledgement .* within 100 ms/));
   assert.ok(Date.now() - started < 1_000);
@@ -158,7 +159,7 @@ test('a message NATS refuses to send fails only its own request, never the proce
 
 test('beyond maxInflightEvents requests are refused at once; a lone large request still goes', async () => {
   const nats = fakeNats();
-  const publisher = createPublisher(nats.nc, { ...options, timeoutMs: 5_000, maxInflightEvents: 4 });
+  const publisher = createPublisher(nats.nc, { ...options, maxInflightEvents: 4 });
   // Nothing in flight: a request larger than the cap is accepted rather than refused forever.
   const large = publisher.publish([...messages, ...messages]);
   assert.equal(publisher.inflight(), 6);
@@ -179,7 +180,7 @@ test('beyond maxInflightEvents requests are refused at once; a lone large reques
 
 test('beyond maxInflightBytes requests are refused at once, whatever their count of events', async () => {
   const nats = fakeNats();
-  const publisher = createPublisher(nats.nc, { ...options, timeoutMs: 5_000, maxInflightBytes: 250 });
+  const publisher = createPublisher(nats.nc, { ...options, maxInflightBytes: 250 });
   const large = publisher.publish(messages.map((m) => ({ ...m, bytes: 300 })));
   assert.equal(publisher.inflightBytes(), 900, 'nothing was in flight: a lone large request goes');
   await assert.rejects(
@@ -208,7 +209,7 @@ test('readPubAck tells a PubAck from an error, garbage or a missing stream', () 
 
 test('idle() waits until every published event is acknowledged or abandoned', async () => {
   const nats = fakeNats();
-  const publisher = createPublisher(nats.nc, { ...options, timeoutMs: 5_000 });
+  const publisher = createPublisher(nats.nc, options);
   await publisher.idle();
   const publishing = publisher.publish(messages.slice(0, 2));
   let idle = false;
