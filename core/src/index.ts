@@ -12,3 +12,6 @@ export {
   isNotFound,
 } from './nats/stream.js';
 export * from './pipeline/index.js';
+export { traceparentOf, spanContextOf } from './telemetry/trace-context.js';
+export { tracingStarted } from './telemetry/enabled.js';
+export { startMetricsServer, type MetricsServer } from './telemetry/metrics-server.js';

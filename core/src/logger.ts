@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { traceLogFields } from './telemetry/log-fields.js';
 
 export type { Logger };
 
@@ -12,6 +13,12 @@ export function createLogger(
   options: LoggerOptions = {},
   destination?: DestinationStream,
 ): Logger {
-  const settings = { level, base: { component }, timestamp: pino.stdTimeFunctions.isoTime, ...options };
+  const settings: LoggerOptions = {
+    level,
+    base: { component },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: traceLogFields,
+    ...options,
+  };
   return destination ? pino(settings, destination) : pino(settings);
 }

@@ -73,6 +73,9 @@ export const ConfigSchema = Type.Object({
       /** Addresses or CIDRs whose X-Forwarded-For is believed. */
       trustedProxies: Type.Array(Type.String(), { default: [] }),
       corsOrigins: Type.Array(Type.String(), { default: ['*'] }),
+      /** Prometheus `/metrics`, on a port apart from the public one (0 = any free port). */
+      metricsPort: port(9464),
+      metricsHost: Type.String({ default: '0.0.0.0' }),
     },
     { default: {} },
   ),
@@ -96,6 +99,11 @@ export const ConfigSchema = Type.Object({
        */
       ackWaitSeconds: Type.Integer({ minimum: 5, default: 30 }),
       maxDeliver: Type.Integer({ minimum: 2, default: 20 }),
+      /**
+       * Span links from a batch's span to its events' producer spans, at most; above it an even
+       * sample of the events is linked (a span with thousands of links is more than backends keep).
+       */
+      traceLinksMax: Type.Integer({ minimum: 0, maximum: 10000, default: 1000 }),
       /** Enrichments to run, in order: built-in names or module paths, optionally with options. */
       enrichments: Type.Array(
         Type.Union([
