@@ -24,7 +24,14 @@ import {
 } from './parse.js';
 import type { Publish } from './publish.js';
 import type { Readiness } from './readiness.js';
-import { segmentRoutes, ROUTE_LIST } from './routes/segment.js';
+import { segmentRoutes, sourceOfRequest, ROUTE_LIST } from './routes/segment.js';
+import {
+  eventsInBody,
+  rejectionReason,
+  unavailableCause,
+  type CollectorMetrics,
+  type UnavailableCause,
+} from './metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { trustedProxies } from './proxies.js';
 
@@ -33,6 +40,10 @@ export interface AppOptions {
   log: Logger;
   publish: Publish;
   readiness: Readiness;
+  /** Counted when given (the running collector serves them on its metrics port). */
+  metrics?: CollectorMetrics;
+  /** The OpenTelemetry SDK runs in this process: publish producer spans. */
+  tracing?: boolean;
 }
 
 /** fastify's own 4xx errors, reworded to say what the client should change. */
@@ -59,6 +70,9 @@ function frameworkError(
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const { collector } = options.config;
+  const { metrics } = options;
+  /** Why a request was answered 503, for the metric written when the answer is sent. */
+  const causeOf = new WeakMap<FastifyRequest, UnavailableCause>();
   const app = fastify({
     // pino's Logger is a FastifyBaseLogger; naming the base type keeps the app's type the default one.
     loggerInstance: options.log as FastifyBaseLogger,
@@ -82,6 +96,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
     if (closing) void reply.header('connection', 'close');
     done(null, payload);
   });
+  if (metrics) {
+    app.addHook('onResponse', (request, reply, done) => {
+      const status = reply.statusCode;
+      metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', status });
+      if (status >= 400 && request.method === 'POST') {
+        const source = sourceOfRequest.get(request) ?? 'unknown';
+        metrics.eventsRejected.inc({ reason: rejectionReason(status), source }, eventsInBody(request.body));
+        // fastify answers 503 itself while closing, without our error handler.
+        if (status === 503) metrics.unavailable.inc({ cause: causeOf.get(request) ?? 'closing' });
+      }
+      done();
+    });
+  }
 
   void app.register(cors, {
     origin: collector.corsOrigins.includes('*') ? '*' : collector.corsOrigins,
@@ -100,6 +127,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Callback style, synchronous for the usual uncompressed body: a promise-returning parser costs
     // every request two promises and a detour through the microtask queue.
     (request: FastifyRequest, raw: Buffer, done: (error: Error | null, body?: unknown) => void) => {
+      metrics?.requestBytes.observe(raw.length);
       const read = (decoded: Buffer) => {
         let body: JsonBody;
         try {
@@ -128,6 +156,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
     // A 503 is an operator's concern (NATS trouble); a 4xx is the client's, logged only for debugging.
     const level = failure.statusCode >= 500 ? 'warn' : 'debug';
+    if (failure.statusCode === 503) causeOf.set(request, unavailableCause(failure.message));
     request.log[level](
       { url: request.url, status: failure.statusCode, reason: failure.message },
       'request refused',
@@ -151,6 +180,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
       maxBatchEvents: collector.maxBatchEvents,
       maxRequestPublishBytes: collector.maxRequestPublishBytes,
     },
+    metrics,
+    tracing: options.tracing,
   });
   return app;
 }

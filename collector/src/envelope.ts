@@ -63,10 +63,16 @@ export function encodeMessages(
   request: RequestFacts,
   subjectPrefix: string,
   maxRequestPublishBytes: number,
+  /** Tracing on: starts the event's producer span and returns its context, kept in the envelope. */
+  traceOf?: (subject: string, msgID: string) => string,
 ): OutgoingMessage[] {
   let total = 0;
   return calls.calls.map((call): OutgoingMessage => {
-    const envelope = buildEnvelope(call, request, calls);
+    let envelope = buildEnvelope(call, request, calls);
+    const subject = eventSubject(subjectPrefix, request.sourceId, call.type);
+    const msgID = natsMessageId(request.sourceId, envelope.messageId);
+    const traceparent = traceOf?.(subject, msgID);
+    if (traceparent !== undefined) envelope = { ...envelope, traceparent };
     const payload = encodeEnvelope(envelope, call.eventJson, calls.contextJson);
     const bytes = Buffer.byteLength(payload);
     total += bytes;
@@ -81,11 +87,6 @@ export function encodeMessages(
         { field: calls.contextJson === undefined ? '' : '/context' },
       );
     }
-    return {
-      subject: eventSubject(subjectPrefix, request.sourceId, call.type),
-      msgID: natsMessageId(request.sourceId, envelope.messageId),
-      payload,
-      bytes,
-    };
+    return { subject, msgID, payload, bytes, ...(traceparent !== undefined && { traceparent }) };
   });
 }

@@ -25,6 +25,8 @@ export interface OutgoingMessage {
   payload: string;
   /** The payload's size in UTF-8, counted against the in-flight bytes. */
   bytes: number;
+  /** W3C context of the event's producer span, sent as the `traceparent` header (tracing on). */
+  traceparent?: string;
 }
 
 export interface PublishResult {
@@ -159,6 +161,7 @@ export function createPublisher(nc: AckTransport, options: PublishOptions): Publ
       try {
         const h = headers();
         h.set('Nats-Msg-Id', message.msgID);
+        if (message.traceparent !== undefined) h.set('traceparent', message.traceparent);
         nc.publish(message.subject, message.payload, { reply: `${inbox}.${token}`, headers: h });
       } catch (error) {
         fail(entry.request, `NATS: ${(error as Error).message}`);

@@ -4,7 +4,15 @@
  * PubAcks, then drain NATS.
  */
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureStream, type Config, type Logger } from '@eventpipe/core';
+import {
+  connectNats,
+  ensureStream,
+  startMetricsServer,
+  tracingStarted,
+  type Config,
+  type Logger,
+} from '@eventpipe/core';
+import { createCollectorMetrics } from './metrics.js';
 import { buildApp } from './app.js';
 import { createPublisher } from './publish.js';
 import { createReadiness } from './readiness.js';
@@ -12,6 +20,8 @@ import { createReadiness } from './readiness.js';
 export interface RunningCollector {
   /** Base URL the collector listens on, with the real port when `collector.port` was 0. */
   url: string;
+  /** Where Prometheus scrapes `/metrics` (its own port, `collector.metricsPort`). */
+  metricsUrl: string;
   close(): Promise<void>;
 }
 
@@ -33,9 +43,13 @@ export async function startCollector(config: Config, log: Logger): Promise<Runni
       maxInflightEvents: config.collector.maxInflightEvents,
       maxInflightBytes: config.collector.maxInflightBytes,
     });
+    const metrics = createCollectorMetrics();
+    metrics.measureInflight(publisher.inflight, publisher.inflightBytes);
     const app = buildApp({
       config,
       log,
+      metrics,
+      tracing: tracingStarted(),
       publish: publisher.publish,
       readiness: createReadiness(nc, jsm, { stream: config.nats.stream, cacheMs: READINESS_CACHE_MS }),
     });
@@ -43,7 +57,22 @@ export async function startCollector(config: Config, log: Logger): Promise<Runni
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.collector.port;
     const host = ['0.0.0.0', '::', ''].includes(config.collector.host) ? '127.0.0.1' : config.collector.host;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const hostPart = host.includes(':') ? `[${host}]` : host;
+    const url = `http://${hostPart}:${port}`;
+    const metricsServer = await startMetricsServer(
+      config.collector.metricsHost,
+      config.collector.metricsPort,
+      metrics.registry,
+    ).catch(async (error: Error) => {
+      await app.close();
+      throw new Error(`collector metrics port ${config.collector.metricsPort}: ${error.message}`, {
+        cause: error,
+      });
+    });
+    const metricsHost = ['0.0.0.0', '::', ''].includes(config.collector.metricsHost)
+      ? '127.0.0.1'
+      : config.collector.metricsHost;
+    const metricsUrl = `http://${metricsHost.includes(':') ? `[${metricsHost}]` : metricsHost}:${metricsServer.port}/metrics`;
 
     let closing: Promise<void> | undefined;
     const close = async () => {
@@ -53,9 +82,10 @@ export async function startCollector(config: Config, log: Logger): Promise<Runni
       await app.close();
       await publisher.idle();
       await nc.drain();
+      await metricsServer.close();
       log.info('collector stopped');
     };
-    return { url, close: () => (closing ??= close()) };
+    return { url, metricsUrl, close: () => (closing ??= close()) };
   } catch (error) {
     await nc.close();
     throw error;

@@ -70,6 +70,7 @@ export async function benchCollector(options: CollectorBenchOptions): Promise<Me
       EVENTPIPE_SOURCES: `${BENCH_SOURCE}:${BENCH_WRITE_KEY}`,
       EVENTPIPE_COLLECTOR_HOST: '127.0.0.1',
       EVENTPIPE_COLLECTOR_PORT: String(port),
+      EVENTPIPE_COLLECTOR_METRICS_PORT: '0',
     });
     await waitForHttp(`http://127.0.0.1:${port}/health/ready`);
 

@@ -14,14 +14,19 @@ import type { Authenticate } from '../auth.js';
 import { encodeMessages, type RequestFacts } from '../envelope.js';
 import { readBatch, readSingle, type CallLimits, type RequestCalls, type Serialise } from '../events.js';
 import type { JsonBody } from '../parse.js';
-import type { Publish } from '../publish.js';
+import type { OutgoingMessage, Publish } from '../publish.js';
 import { traceparentFor } from '../trace.js';
+import type { CollectorMetrics } from '../metrics.js';
+import { endProducerSpans, requestContext, startProducerSpan, type ProducerSpan } from '../tracing.js';
 
 export interface SegmentRoutesOptions {
   authenticate: Authenticate;
   publish: Publish;
   subjectPrefix: string;
   limits: CallLimits & { maxRequestPublishBytes: number };
+  metrics?: CollectorMetrics;
+  /** Whether the OpenTelemetry SDK runs: each event then gets a producer span. */
+  tracing?: boolean;
 }
 
 const SINGLE_PATHS: [string, EventType][] = EVENT_TYPES.flatMap((type): [string, EventType][] => [
@@ -36,8 +41,11 @@ export const ROUTE_LIST = [...SINGLE_PATHS.map(([path]) => path), ...BATCH_PATHS
 const SUCCESS = { success: true } as const;
 const NO_BODY: JsonBody = { value: undefined, text: '', lossless: false };
 
+/** The authenticated source of a request, for the rejection metrics of a request refused later. */
+export const sourceOfRequest = new WeakMap<FastifyRequest, string>();
+
 export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (app, options) => {
-  const { authenticate, publish, subjectPrefix, limits } = options;
+  const { authenticate, publish, subjectPrefix, limits, metrics, tracing } = options;
 
   const accept = async (
     request: FastifyRequest,
@@ -49,6 +57,7 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
     const bodyWriteKey =
       typeof body === 'object' && body !== null ? (body as { writeKey?: unknown }).writeKey : undefined;
     const sourceId = authenticate(request.headers.authorization, bodyWriteKey);
+    sourceOfRequest.set(request, sourceId);
     const calls = read(body, text, lossless ? stringifyJson : JSON.stringify);
     const facts: RequestFacts = {
       sourceId,
@@ -57,7 +66,34 @@ export const segmentRoutes: FastifyPluginAsync<SegmentRoutesOptions> = async (ap
       userAgent: request.headers['user-agent'],
       traceparent: traceparentFor(request.headers.traceparent),
     };
-    await publish(encodeMessages(calls, facts, subjectPrefix, limits.maxRequestPublishBytes));
+    const parent = tracing ? requestContext(request) : undefined;
+    const spans: ProducerSpan[] = [];
+    const traceOf =
+      parent &&
+      ((subject: string, msgID: string) => {
+        const producer = startProducerSpan(parent, subject, msgID);
+        spans.push(producer);
+        return producer.traceparent;
+      });
+    let messages: OutgoingMessage[];
+    try {
+      messages = encodeMessages(calls, facts, subjectPrefix, limits.maxRequestPublishBytes, traceOf);
+    } catch (error) {
+      endProducerSpans(spans, error);
+      throw error;
+    }
+    if (metrics) for (const { bytes } of messages) metrics.eventBytes.observe(bytes);
+    const started = performance.now();
+    try {
+      await publish(messages);
+      endProducerSpans(spans);
+      metrics?.eventsAccepted.inc({ source: sourceId }, messages.length);
+    } catch (error) {
+      endProducerSpans(spans, error);
+      throw error;
+    } finally {
+      metrics?.publishSeconds.observe((performance.now() - started) / 1000);
+    }
     return SUCCESS;
   };
 

@@ -45,7 +45,7 @@ export async function startHarness(collector: Partial<Config['collector']> = {})
     {
       sources: [{ id: SOURCE_ID, writeKeys: [WRITE_KEY] }],
       nats: { url: nats.url },
-      collector: { host: '127.0.0.1', port: 0, ...collector },
+      collector: { host: '127.0.0.1', port: 0, metricsHost: '127.0.0.1', metricsPort: 0, ...collector },
     },
   );
   let running: RunningCollector;
