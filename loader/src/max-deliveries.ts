@@ -75,7 +75,7 @@ export function watchMaxDeliveries(deps: MaxDeliveriesDeps): MaxDeliveriesWatch 
         const stored = await deps.jsm.streams.getMessage(stream, { seq });
         const entry = maxDeliveriesDeadLetter(origin, seq, stored ? { ...pick(stored), origin } : undefined);
         await deps.warehouse.deadLetter([entry]);
-        deps.metrics.deadLettered.inc({ source: entry.sourceId });
+        deps.metrics.deadLettered.inc({ source: entry.sourceId, reason: 'max_deliveries' });
         log.warn({ seq, messageId: entry.messageId, reason: entry.reason }, 'message stored as dead letter');
         return;
       } catch (error) {

@@ -3,8 +3,41 @@
  * the tests, and the default registry would refuse the second set of names).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { MAX_DELIVERIES_REASON } from './deadletter.js';
 
 export type Step = 'stage-raw' | 'enrich' | 'transform' | 'stage-rows' | 'load' | 'dead-letter' | 'ack';
+
+const STEPS: readonly string[] = [
+  'stage-raw',
+  'enrich',
+  'transform',
+  'stage-rows',
+  'load',
+  'dead-letter',
+  'ack',
+];
+
+/**
+ * A dead letter's reason as a label from a small fixed set: `max_deliveries`, the step that refused
+ * the message (`enrich`, `transform`, `load`: the pipeline's reasons start with `<step>: `), else
+ * `undecodable` (not an envelope at all).
+ */
+export function deadLetterReason(deadLetter: { reason: string }): string {
+  const { reason } = deadLetter;
+  if (reason.startsWith(MAX_DELIVERIES_REASON)) return 'max_deliveries';
+  const step = reason.slice(0, reason.indexOf(':'));
+  return STEPS.includes(step) ? step : 'undecodable';
+}
+
+/** What JetStream reports about the loader's consumer, read at scrape time. */
+export interface ConsumerState {
+  /** Messages not yet delivered (lag). */
+  pending: number;
+  /** Delivered and not yet acknowledged. */
+  ackPending: number;
+  /** Delivered more than once and not yet acknowledged. */
+  redelivered: number;
+}
 
 export interface LoaderMetrics {
   registry: Registry;
@@ -15,22 +48,54 @@ export interface LoaderMetrics {
   batches: Counter<'outcome'>;
   retries: Counter<'step'>;
   rowsLoaded: Counter<'table'>;
-  deadLettered: Counter<'source'>;
+  deadLettered: Counter<'source' | 'reason'>;
+  eventToWarehouseSeconds: Histogram;
+  /** Records the events of a batch that just committed, by their `receivedAt`. */
+  observeCommitted(receivedAt: readonly string[]): void;
   rejectedValues: Counter<'schema' | 'table'>;
   surrogatesReplaced: Counter<'source'>;
   consumerPending: Gauge;
+  consumerAckPending: Gauge;
+  consumerRedelivered: Gauge;
   /**
    * Sets where the consumer's lag comes from, asked at scrape time (consumer info from JetStream):
    * the lag that an autoscaler and an alert want, without a timer of our own. Unset, it is not reported.
    */
-  measurePending(pendingMessages: () => Promise<number | undefined>): void;
+  measurePending(consumerState: () => Promise<ConsumerState | undefined>): void;
 }
 
+/** One JetStream request per scrape for the three consumer gauges, not one each. */
+const CONSUMER_STATE_CACHE_MS = 1_000;
+
 export function createLoaderMetrics(): LoaderMetrics {
-  let pendingMessages: () => Promise<number | undefined> = async () => undefined;
+  let consumerState: () => Promise<ConsumerState | undefined> = async () => undefined;
+  let cached: { at: number; state: Promise<ConsumerState | undefined> } | undefined;
+  const currentState = () => {
+    const now = performance.now();
+    if (!cached || now - cached.at > CONSUMER_STATE_CACHE_MS) {
+      cached = { at: now, state: consumerState().catch(() => undefined) };
+    }
+    return cached.state;
+  };
+  const consumerGauge = (name: string, help: string, field: keyof ConsumerState) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        const state = await currentState();
+        if (state !== undefined) this.set(state[field]);
+      },
+    });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'eventpipe_loader_' });
   const registers = [registry];
+  const eventToWarehouseSeconds = new Histogram({
+    name: 'eventpipe_loader_event_to_warehouse_seconds',
+    help: 'From the collector receiving an event (receivedAt) to the COMMIT of the batch that loaded it',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600],
+    registers,
+  });
   return {
     registry,
     stepSeconds: new Histogram({
@@ -79,8 +144,8 @@ export function createLoaderMetrics(): LoaderMetrics {
     }),
     deadLettered: new Counter({
       name: 'eventpipe_loader_dead_lettered_total',
-      help: 'Messages stored as dead letters, by source',
-      labelNames: ['source'],
+      help: 'Messages stored as dead letters, by source and reason (undecodable, enrich, transform, load, max_deliveries)',
+      labelNames: ['source', 'reason'],
       registers,
     }),
     rejectedValues: new Counter({
@@ -100,17 +165,32 @@ export function createLoaderMetrics(): LoaderMetrics {
       labelNames: ['source'],
       registers,
     }),
-    consumerPending: new Gauge({
-      name: 'eventpipe_loader_consumer_pending_messages',
-      help: 'Messages in the stream not yet delivered to the loader consumer (lag)',
-      registers,
-      async collect() {
-        const pending = await pendingMessages().catch(() => undefined);
-        if (pending !== undefined) this.set(pending);
-      },
-    }),
+    consumerPending: consumerGauge(
+      'eventpipe_loader_consumer_pending_messages',
+      'Messages in the stream not yet delivered to the loader consumer (lag)',
+      'pending',
+    ),
+    consumerAckPending: consumerGauge(
+      'eventpipe_loader_consumer_ack_pending_messages',
+      'Messages delivered to the loader consumer and not yet acknowledged',
+      'ackPending',
+    ),
+    consumerRedelivered: consumerGauge(
+      'eventpipe_loader_consumer_redelivered_messages',
+      'Messages delivered more than once and not yet acknowledged',
+      'redelivered',
+    ),
+    eventToWarehouseSeconds,
+    observeCommitted(receivedAt) {
+      const now = Date.now();
+      for (const at of receivedAt) {
+        const received = Date.parse(at);
+        // A receivedAt in the future (another host's clock ahead) counts as zero, not as negative.
+        if (Number.isFinite(received)) eventToWarehouseSeconds.observe(Math.max(0, now - received) / 1000);
+      }
+    },
     measurePending(source) {
-      pendingMessages = source;
+      consumerState = source;
     },
   };
 }

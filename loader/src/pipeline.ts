@@ -23,9 +23,10 @@ import { ackAll } from './ack.js';
 import { batchId, keepWorking, type Batch } from './batch.js';
 import { decodeEnvelope, type Delivery } from './consume.js';
 import { poisonDeadLetter, undecodableDeadLetter } from './deadletter.js';
-import type { LoaderMetrics, Step } from './pipeline-metrics.js';
+import { deadLetterReason, type LoaderMetrics, type Step } from './pipeline-metrics.js';
 import { ndjsonLine, type RawGroup, type Stager } from './stage.js';
 import type { DeadLetter, Warehouse } from './load/warehouse.js';
+import { batchEvent, inBatchSpan, inStepSpan, linkEvents, type BatchTraceSettings } from './tracing.js';
 import type { DialectRules, EnrichedEvent, SourceBatch } from './transform/types.js';
 
 /** Test-only crash points (`EVENTPIPE_TEST_CRASH_AT`), see server.ts. */
@@ -56,6 +57,8 @@ export interface PipelineDeps {
   checkpoint?(at: Checkpoint): void;
   /** Told whether the last attempt failed (readiness reports it). */
   onHealth?(failing: string | undefined): void;
+  /** Span names and link cap of the batch spans (tracing on). */
+  trace?: BatchTraceSettings;
 }
 
 /** A step failed: which one, and the error it threw. */
@@ -220,7 +223,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function timed<T>(step: Step, context: object, run: () => T | Promise<T>): Promise<T> {
     const started = performance.now();
     try {
-      return await inStep(step, run);
+      return await inStep(step, () => inStepSpan(step, run));
     } finally {
       const seconds = (performance.now() - started) / 1000;
       metrics.stepSeconds.observe({ step }, seconds);
@@ -257,6 +260,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }),
     );
     for (const [table, rows] of Object.entries(result.rowsByTable)) metrics.rowsLoaded.inc({ table }, rows);
+    if (!result.alreadyLoaded) metrics.observeCommitted(items.map((i) => i.envelope.receivedAt));
     // A batch loaded before (redelivery) did not load its values again: count them once.
     if (!result.alreadyLoaded) {
       for (const { values, ...labels } of rejectedValueCounts(result.rejectedByTable))
@@ -279,7 +283,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   function load(items: Item[], batch: Batch, turn: Turn): Promise<DeadLetter[]> {
     return loadIsolating(items, (part) => loadPart(part, batch, turn), {
       isPermanentLoadError: deps.isPermanentLoadError,
-      deadLetter: ({ delivery, envelope }, reason) => poisonDeadLetter(envelope, delivery, reason),
+      deadLetter: ({ delivery, envelope }, reason) => {
+        batchEvent('dead-letter', { reason, seq: delivery.seq });
+        return poisonDeadLetter(envelope, delivery, reason);
+      },
       log,
       context: (part) => partContext(part, batch),
       describe: ({ delivery, envelope }) => ({ seq: delivery.seq, messageId: envelope.messageId }),
@@ -290,11 +297,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function attempt(batch: Batch, turn: Turn): Promise<void> {
     const items: Item[] = [];
     const deadLetters: DeadLetter[] = [];
-    for (const delivery of batch.deliveries) {
-      const decoded = decodeEnvelope(delivery.data);
-      if (decoded.ok) items.push({ delivery, envelope: decoded.envelope });
-      else deadLetters.push(undecodableDeadLetter(delivery, decoded.reason));
-    }
+    await inStepSpan('decode', () => {
+      for (const delivery of batch.deliveries) {
+        const decoded = decodeEnvelope(delivery.data);
+        if (decoded.ok) items.push({ delivery, envelope: decoded.envelope });
+        else deadLetters.push(undecodableDeadLetter(delivery, decoded.reason));
+      }
+    });
+    linkEvents(() => items.map((i) => i.envelope.traceparent));
     const context = { batch: batch.id, events: batch.deliveries.length };
     if (items.length > 0) {
       await timed('stage-raw', context, () => deps.stager.stageRaw(batch.id, rawGroups(items)));
@@ -303,7 +313,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (deadLetters.length > 0) {
       await turn();
       await timed('dead-letter', context, () => warehouse.deadLetter(deadLetters));
-      for (const d of deadLetters) metrics.deadLettered.inc({ source: d.sourceId });
+      for (const d of deadLetters)
+        metrics.deadLettered.inc({ source: d.sourceId, reason: deadLetterReason(d) });
       log.warn({ ...context, deadLetters: deadLetters.length }, 'messages stored as dead letters');
     }
     deps.checkpoint?.('after-commit');
@@ -339,6 +350,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         const step = error instanceof StepFailure ? error.step : 'load';
         const delayMs = backoffDelay(attempts, deps.retry);
         metrics.retries.inc({ step });
+        batchEvent('retry', { step, attempt: attempts, delay_ms: delayMs, reason: (error as Error).message });
         deps.onHealth?.((error as Error).message);
         log.warn({ batch: batch.id, attempts, delayMs, err: error }, 'batch failed, will retry');
         await sleep(delayMs, signal);
@@ -370,7 +382,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     metrics.batchBytes.observe(batch.bytes);
     const stopWorking = keepWorking(batch.deliveries, deps.keepAliveMs);
     try {
-      const outcome = await settle(batch, signal, turn);
+      const outcome = await inBatchSpan(deps.trace, { id: batch.id, events: batch.deliveries.length }, () =>
+        settle(batch, signal, turn),
+      );
       metrics.batches.inc({ outcome });
       metrics.batchSeconds.observe({ outcome }, (performance.now() - started) / 1000);
       return outcome;

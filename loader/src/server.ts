@@ -116,9 +116,14 @@ export async function startLoader(
     // A third of the consumer's ack_wait: two lost working() calls still leave the messages ours.
     const keepAliveMs = Math.max(1_000, ackWaitMs / 3);
 
-    metrics.measurePending(
-      async () => (await jsm.consumers.info(config.nats.stream, config.loader.consumer)).num_pending,
-    );
+    metrics.measurePending(async () => {
+      const info = await jsm.consumers.info(config.nats.stream, config.loader.consumer);
+      return {
+        pending: info.num_pending,
+        ackPending: info.num_ack_pending,
+        redelivered: info.num_redelivered,
+      };
+    });
     const stopping = new AbortController();
     let failing: string | undefined;
     let loopError: Error | undefined;
@@ -154,6 +159,11 @@ export async function startLoader(
         : undefined,
       onHealth: (reason) => {
         failing = reason;
+      },
+      trace: {
+        stream: config.nats.stream,
+        consumer: config.loader.consumer,
+        maxLinks: config.loader.traceLinksMax,
       },
     });
 

@@ -24,6 +24,7 @@ import { jsonText } from '../transform/values.js';
 import { planTable, type ExistingColumn, type Migration } from '../schema/index.js';
 import type { SqlDialect, Statement, TableRef } from './dialect.js';
 import type { DeadLetter, LoadBatch, LoadResult, Warehouse } from './warehouse.js';
+import { inStepSpan } from '../tracing.js';
 
 export interface FlowOptions {
   metaSchema: string;
@@ -185,14 +186,18 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
       const staging = `eventpipe_staging_${index}`;
       const began = performance.now();
       await run(client, dialect.createStaging(ref, staging));
-      await dialect.stage(client, { target: ref, staging, table: plan.batch, batch });
+      await inStepSpan('copy', () =>
+        dialect.stage(client, { target: ref, staging, table: plan.batch, batch }),
+      );
       const staged = performance.now();
-      const merged = await run(
-        client,
-        dialect.merge(ref, staging, plan.batch, {
-          mode: batch.mode ?? 'append',
-          storedColumns: described.map((r) => String(r.column_name)),
-        }),
+      const merged = await inStepSpan('merge', () =>
+        run(
+          client,
+          dialect.merge(ref, staging, plan.batch, {
+            mode: batch.mode ?? 'append',
+            storedColumns: described.map((r) => String(r.column_name)),
+          }),
+        ),
       );
       // Summed: two sources of the batch may share a table (refused in the configuration, but a
       // message of a source no longer configured can still arrive).
@@ -295,7 +300,7 @@ async function inTransaction<T>(
     await client.query('BEGIN');
     try {
       const result = await work(client);
-      await client.query(commit(result) ? 'COMMIT' : 'ROLLBACK');
+      await inStepSpan('commit', () => client.query(commit(result) ? 'COMMIT' : 'ROLLBACK'));
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => {

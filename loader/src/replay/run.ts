@@ -3,6 +3,7 @@
  * and stager (imported from the loader's wiring, so a replay loads exactly as the loader would,
  * with the enrichments `loader.enrichments` configures).
  */
+import { inStepSpan } from '../tracing.js';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Config, Logger } from '@eventpipe/core';
 import { createEnrichStep, createWarehouse } from '../server.js';
@@ -17,6 +18,16 @@ export async function runReplay(
   log: Logger,
   request: Omit<ReplayRequest, 'batchMaxEvents'>,
   hooks: ReplayHooks = {},
+): Promise<ReplaySummary> {
+  // One span for the whole replay; its batches' load steps are its children.
+  return inStepSpan('replay', () => replay(config, log, request, hooks));
+}
+
+async function replay(
+  config: Config,
+  log: Logger,
+  request: Omit<ReplayRequest, 'batchMaxEvents'>,
+  hooks: ReplayHooks,
 ): Promise<ReplaySummary> {
   // Configuration first: a bad enrichment stops the replay before anything is connected.
   const enrich = await createEnrichStep(config, log);

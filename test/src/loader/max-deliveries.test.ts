@@ -80,7 +80,7 @@ test('a message past max_deliver is stored as a dead letter with the reason, nev
   assert.equal(garbage!.envelope, 'not json{');
 
   const metrics = await (await fetch(`http://127.0.0.1:${loader.healthPort}/metrics`)).text();
-  assert.match(metrics, /eventpipe_loader_dead_lettered_total\{source="web"\} 2/);
+  assert.match(metrics, /eventpipe_loader_dead_lettered_total\{source="web",reason="max_deliveries"\} 2/);
 });
 
 test('the consumer goes on: a later message loads', async () => {
