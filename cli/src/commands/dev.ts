@@ -5,7 +5,7 @@ import type { Command } from '../command.js';
 import { untilSignal } from '../process.js';
 import { devBanner, devJsonLine } from '../dev/banner.js';
 
-const usage = `Usage: eventpipe dev [--data-dir DIR] [--port N] [--json]
+const usage = `Usage: eventpipe dev [--data-dir DIR] [--port N] [--json] [--otlp URL]
 
 Runs the whole pipeline locally: nats-server (JetStream), PostgreSQL, an S3 API server, one
 collector and one loader, with a demo source and the built-in enrichments. Data stays in the data
@@ -15,7 +15,9 @@ Options:
   --data-dir DIR   where every server keeps its data (default ./.eventpipe)
   --port N         collector port on 127.0.0.1 (default 8080; 0 = any free port)
   --json           print one JSON line when ready (collectorUrl, writeKey, sourceId, warehouseUrl,
-                   warehouseSchema, s3Url, bucket) and nothing else on stdout
+                   warehouseSchema, s3Url, bucket, metricsUrls) and nothing else on stdout
+  --otlp URL       send traces to this OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318 (a local
+                   Jaeger or OpenTelemetry Collector); the standard OTEL_* variables apply too
 
 Logs (JSON) go to stderr; EVENTPIPE_LOG_LEVEL and the other EVENTPIPE_* tuning variables apply.`;
 
@@ -32,6 +34,8 @@ export const devCommand: Command = {
         'data-dir': { type: 'string', default: './.eventpipe' },
         port: { type: 'string', default: '8080' },
         json: { type: 'boolean', default: false },
+        // Read by the executable's telemetry start-up (cli/src/telemetry.ts), before this runs.
+        otlp: { type: 'string' },
       },
     });
     const port = Number(values.port);

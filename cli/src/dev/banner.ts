@@ -12,11 +12,23 @@ export interface DevInfo {
   warehouseSchema: string;
   s3Url: string;
   bucket: string;
+  /** Prometheus `/metrics` of the in-process collector and loader. */
+  metricsUrls: { collector: string; loader: string };
 }
 
 export function devJsonLine(info: DevInfo): string {
-  const { collectorUrl, writeKey, sourceId, warehouseUrl, warehouseSchema, s3Url, bucket } = info;
-  return JSON.stringify({ collectorUrl, writeKey, sourceId, warehouseUrl, warehouseSchema, s3Url, bucket });
+  const { collectorUrl, writeKey, sourceId, warehouseUrl, warehouseSchema, s3Url, bucket, metricsUrls } =
+    info;
+  return JSON.stringify({
+    collectorUrl,
+    writeKey,
+    sourceId,
+    warehouseUrl,
+    warehouseSchema,
+    s3Url,
+    bucket,
+    metricsUrls: { collector: metricsUrls.collector, loader: metricsUrls.loader },
+  });
 }
 
 export function devBanner(info: DevInfo, readyMs: number, dataDir: string): string {
@@ -38,6 +50,7 @@ export function devBanner(info: DevInfo, readyMs: number, dataDir: string): stri
     `  source      ${info.sourceId}   write key ${info.writeKey}`,
     `  warehouse   ${info.warehouseUrl}   schema "${info.warehouseSchema}"`,
     `  S3 archive  ${info.s3Url}/${info.bucket}`,
+    `  metrics     ${info.metricsUrls.collector}   ${info.metricsUrls.loader}`,
     '',
     'Send an event:',
     ...curl.map((l) => `  ${l}`),

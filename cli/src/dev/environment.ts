@@ -84,6 +84,7 @@ export async function startDev(options: DevOptions): Promise<DevEnvironment> {
     // Defaults of dev mode; EVENTPIPE_* variables still override them (e.g. EVENTPIPE_LOADER_ENRICHMENTS='[]').
     const base = loadConfig(options.env ?? process.env, {
       loader: { healthHost: '127.0.0.1', healthPort: 0, enrichments: [...DEFAULT_ENRICHMENTS] },
+      collector: { metricsHost: '127.0.0.1', metricsPort: 0 },
     });
 
     let reportFailure: (error: Error) => void = () => {};
@@ -136,6 +137,10 @@ export async function startDev(options: DevOptions): Promise<DevEnvironment> {
         warehouseSchema: state.sourceId,
         s3Url: s3.url,
         bucket: config.s3.bucket,
+        metricsUrls: {
+          collector: collector.metricsUrl,
+          loader: `http://${config.loader.healthHost}:${loader.healthPort}/metrics`,
+        },
       },
       stop: () => unwind(cleanups, log),
     };
