@@ -99,7 +99,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   if (metrics) {
     app.addHook('onResponse', (request, reply, done) => {
       const status = reply.statusCode;
-      metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', status });
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.requests.inc({ route, status });
+      metrics.requestSeconds.observe({ route }, reply.elapsedTime / 1000);
       if (status >= 400 && request.method === 'POST') {
         const source = sourceOfRequest.get(request) ?? 'unknown';
         metrics.eventsRejected.inc({ reason: rejectionReason(status), source }, eventsInBody(request.body));

@@ -49,6 +49,7 @@ export function eventsInBody(body: unknown): number {
 export interface CollectorMetrics {
   registry: Registry;
   requests: Counter<'route' | 'status'>;
+  requestSeconds: Histogram<'route'>;
   eventsAccepted: Counter<'source'>;
   eventsRejected: Counter<'reason' | 'source'>;
   requestBytes: Histogram;
@@ -89,6 +90,13 @@ export function createCollectorMetrics(): CollectorMetrics {
       name: 'eventpipe_collector_requests_total',
       help: 'HTTP requests answered, by route (the matched path pattern) and status code',
       labelNames: ['route', 'status'],
+      registers,
+    }),
+    requestSeconds: new Histogram({
+      name: 'eventpipe_collector_request_duration_seconds',
+      help: 'From a request arriving to its answer being sent, by route',
+      labelNames: ['route'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
     eventsAccepted: new Counter({
