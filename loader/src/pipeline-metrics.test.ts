@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLoaderMetrics, deadLetterReason } from './pipeline-metrics.js';
+
+test('dead letter reasons become a small fixed set of labels', () => {
+  assert.equal(
+    deadLetterReason({ reason: 'max deliveries exceeded; the stream no longer holds the message' }),
+    'max_deliveries',
+  );
+  assert.equal(deadLetterReason({ reason: 'load: value too long for type character varying(5)' }), 'load');
+  assert.equal(deadLetterReason({ reason: 'transform: boom' }), 'transform');
+  assert.equal(deadLetterReason({ reason: 'enrich: bad' }), 'enrich');
+  assert.equal(deadLetterReason({ reason: 'not JSON: Unexpected token' }), 'undecodable');
+  assert.equal(deadLetterReason({ reason: 'envelope has no sourceId' }), 'undecodable');
+});
+
+test('event-to-warehouse latency: one observation per event, never negative, unparsable times skipped', async () => {
+  const metrics = createLoaderMetrics();
+  const now = Date.now();
+  metrics.observeCommitted([
+    new Date(now - 2_000).toISOString(),
+    new Date(now + 60_000).toISOString(),
+    'not a time',
+  ]);
+  const [histogram] = (await metrics.registry.getMetricsAsJSON()).filter(
+    (m) => m.name === 'eventpipe_loader_event_to_warehouse_seconds',
+  );
+  const values = histogram!.values as {
+    metricName?: string;
+    value: number;
+    labels: { le?: number | string };
+  }[];
+  const count = values.find((v) => v.metricName?.endsWith('_count'))!.value;
+  const sum = values.find((v) => v.metricName?.endsWith('_sum'))!.value;
+  assert.equal(count, 2);
+  assert.ok(sum >= 2 && sum < 3, `sum ${sum}`);
+});
+
+test('the consumer gauges read JetStream once per scrape', async () => {
+  const metrics = createLoaderMetrics();
+  let calls = 0;
+  metrics.measurePending(async () => {
+    calls++;
+    return { pending: 7, ackPending: 3, redelivered: 1 };
+  });
+  const text = await metrics.registry.metrics();
+  assert.match(text, /^eventpipe_loader_consumer_pending_messages 7$/m);
+  assert.match(text, /^eventpipe_loader_consumer_ack_pending_messages 3$/m);
+  assert.match(text, /^eventpipe_loader_consumer_redelivered_messages 1$/m);
+  assert.equal(calls, 1);
+});
