@@ -15,6 +15,7 @@ import type { RunningLoader } from '@eventpipe/loader';
 import { configOf, query, settings, startServers, waitFor, WRITE_KEY, type Servers } from '../e2e/harness.js';
 import { basicAuth } from '../collector/harness.js';
 import { observations, scrape, value, type Families } from './scrape.js';
+import { allQueries, exposedSeries, metricNames } from './monitoring.js';
 
 const exporter = new tracing.InMemorySpanExporter();
 let telemetry: Telemetry;
@@ -204,4 +205,15 @@ test('a refused request is counted by reason and source', async () => {
   const rejected = (f: Families) =>
     value(f, 'eventpipe_collector_events_rejected_total', { reason: 'invalid', source: 'web' });
   assert.equal(rejected(after) - rejected(before), 2);
+});
+
+test('every metric the dashboard and the alerts query is exposed by the collector or the loader', async () => {
+  const pages = await Promise.all(
+    [collector.metricsUrl, `http://127.0.0.1:${loader.healthPort}/metrics`].map(async (url) =>
+      (await fetch(url)).text(),
+    ),
+  );
+  const exposed = new Set(pages.flatMap((text) => [...exposedSeries(text)]));
+  const missing = [...new Set(allQueries().flatMap(metricNames))].filter((name) => !exposed.has(name));
+  assert.deepEqual(missing, []);
 });
