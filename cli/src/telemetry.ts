@@ -1,11 +1,11 @@
 /**
  * OpenTelemetry for the process, started by the executable before it imports the command (and so
  * before fastify): `@fastify/otel` can only instrument a fastify imported after the SDK started.
- * Nothing is loaded unless the standard `OTEL_*` variables name an exporter (`eventpipe dev --otlp
+ * Nothing is loaded unless the standard `OTEL_*` variables name a traces or metrics exporter (`eventpipe dev --otlp
  * URL` sets `OTEL_EXPORTER_OTLP_ENDPOINT`), so a process without tracing pays nothing for it.
  */
 import { parseArgs } from 'node:util';
-import { tracesConfigured } from '@eventpipe/core/telemetry/enabled';
+import { otlpMetricsConfigured, tracesConfigured } from '@eventpipe/core/telemetry/enabled';
 
 /** The commands that run pipeline components in this process; others need no SDK. */
 const TRACED = new Set(['collector', 'loader', 'dev', 'replay']);
@@ -22,7 +22,7 @@ export async function startProcessTelemetry(argv: readonly string[], env: NodeJS
   if (command === undefined || !TRACED.has(command)) return;
   const otlp = command === 'dev' ? otlpFlag(args) : undefined;
   if (otlp !== undefined) env.OTEL_EXPORTER_OTLP_ENDPOINT = otlp;
-  if (!tracesConfigured(env)) return;
+  if (!tracesConfigured(env) && !otlpMetricsConfigured(env)) return;
   const { startTelemetry } = await import('@eventpipe/core/telemetry');
   const instrumentations = SERVES_HTTP.has(command)
     ? (await import('@eventpipe/collector/instrumentation')).collectorInstrumentations()

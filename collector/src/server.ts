@@ -7,6 +7,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import {
   connectNats,
   ensureStream,
+  exportRegistry,
   startMetricsServer,
   tracingStarted,
   type Config,
@@ -45,6 +46,7 @@ export async function startCollector(config: Config, log: Logger): Promise<Runni
     });
     const metrics = createCollectorMetrics();
     metrics.measureInflight(publisher.inflight, publisher.inflightBytes);
+    const unexport = exportRegistry(metrics.registry);
     const app = buildApp({
       config,
       log,
@@ -83,6 +85,7 @@ export async function startCollector(config: Config, log: Logger): Promise<Runni
       await publisher.idle();
       await nc.drain();
       await metricsServer.close();
+      unexport();
       log.info('collector stopped');
     };
     return { url, metricsUrl, close: () => (closing ??= close()) };

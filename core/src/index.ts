@@ -14,4 +14,5 @@ export {
 export * from './pipeline/index.js';
 export { traceparentOf, spanContextOf } from './telemetry/trace-context.js';
 export { tracingStarted } from './telemetry/enabled.js';
+export { exportRegistry } from './telemetry/exported-registries.js';
 export { startMetricsServer, type MetricsServer } from './telemetry/metrics-server.js';

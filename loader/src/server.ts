@@ -12,6 +12,7 @@ import {
   connectNats,
   ensureStream,
   envName,
+  exportRegistry,
   requireSetting,
   type Config,
   type Logger,
@@ -102,7 +103,11 @@ export async function startLoader(
   const enrichStep = await createEnrichStep(config, log, metrics.registry);
   const { warehouse, isPermanent } = createWarehouse(config, log);
   const stager = createStager(config.s3, log);
-  const cleanups: (() => Promise<void> | void)[] = [() => warehouse.close(), () => stager.close()];
+  const cleanups: (() => Promise<void> | void)[] = [
+    exportRegistry(metrics.registry),
+    () => warehouse.close(),
+    () => stager.close(),
+  ];
   const cleanup = async () => {
     for (const step of cleanups.reverse()) await step();
   };

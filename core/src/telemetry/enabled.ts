@@ -14,6 +14,15 @@ export function tracesConfigured(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }
 
+/** `OTEL_METRICS_EXPORTER=otlp`: the Prometheus metrics are pushed over OTLP as well. */
+export function otlpMetricsConfigured(env: NodeJS.ProcessEnv): boolean {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
+  return (env.OTEL_METRICS_EXPORTER ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .includes('otlp');
+}
+
 let started = false;
 
 /** True once `startTelemetry` has started the SDK in this process: spans are worth building. */

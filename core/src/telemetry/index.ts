@@ -1,2 +1,2 @@
-export { startTelemetry, activeTelemetry, type Telemetry, type TelemetryOptions } from './sdk.js';
-export { tracesConfigured, tracingStarted } from './enabled.js';
+export { startTelemetry, type Telemetry, type TelemetryOptions } from './sdk.js';
+export { tracesConfigured, otlpMetricsConfigured, tracingStarted } from './enabled.js';

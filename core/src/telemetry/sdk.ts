@@ -6,10 +6,14 @@
  *
  * Everything is configured by the standard `OTEL_*` variables (`OTEL_EXPORTER_OTLP_ENDPOINT`,
  * `OTEL_EXPORTER_OTLP_PROTOCOL` = `http/protobuf` | `http/json` | `grpc`, `OTEL_TRACES_SAMPLER`,
- * `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_*`, …), read by the SDK itself.
+ * `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_*`, …), read by the SDK itself;
+ * `OTEL_METRICS_EXPORTER=otlp` also pushes the Prometheus metrics over OTLP.
  */
-import { NodeSDK, tracing, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
-import { markTracingStarted, tracesConfigured } from './enabled.js';
+import { NodeSDK, metrics, tracing, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as ProtobufMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { markTracingStarted, otlpMetricsConfigured, tracesConfigured } from './enabled.js';
+import { prometheusProducer } from './prometheus-bridge.js';
 
 export interface TelemetryOptions {
   /** `service.name` unless `OTEL_SERVICE_NAME` says otherwise. */
@@ -27,35 +31,62 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-let current: Telemetry | undefined;
+/** The OTLP metric exporter `OTEL_EXPORTER_OTLP_(METRICS_)PROTOCOL` asks for (gRPC is not bundled). */
+function otlpMetricExporter(env: NodeJS.ProcessEnv) {
+  const protocol = (env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? '').trim();
+  return protocol === 'http/json' ? new JsonMetricExporter() : new ProtobufMetricExporter();
+}
 
-/** The process's telemetry: started by the entry point, or a no-op when nothing started it. */
-export function activeTelemetry(): Telemetry | undefined {
-  return current;
+/** `OTEL_METRIC_EXPORT_INTERVAL` and `_TIMEOUT` (ms), which the SDK reads only for readers it makes itself. */
+export function exportTiming(env: NodeJS.ProcessEnv): {
+  exportIntervalMillis: number;
+  exportTimeoutMillis: number;
+} {
+  const positive = (value: string | undefined, fallback: number) => {
+    const number = Number(value);
+    return value !== undefined && value.trim() !== '' && Number.isFinite(number) && number > 0
+      ? number
+      : fallback;
+  };
+  const exportIntervalMillis = positive(env.OTEL_METRIC_EXPORT_INTERVAL, 60_000);
+  // The reader refuses a timeout longer than the interval.
+  const exportTimeoutMillis = Math.min(
+    positive(env.OTEL_METRIC_EXPORT_TIMEOUT, 30_000),
+    exportIntervalMillis,
+  );
+  return { exportIntervalMillis, exportTimeoutMillis };
 }
 
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   const env = options.env ?? process.env;
   const tracingOn = options.spanProcessors !== undefined || tracesConfigured(env);
-  if (!tracingOn) return { tracing: false, shutdown: async () => {} };
+  const metricsOn = otlpMetricsConfigured(env);
+  if (!tracingOn && !metricsOn) return { tracing: false, shutdown: async () => {} };
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ? undefined : options.serviceName,
-    instrumentations: options.instrumentations ?? [],
-    spanProcessors: options.spanProcessors,
-    // Metrics are prom-client's, scraped from /metrics; the SDK's own would be a second set of names.
-    metricReaders: [],
+    instrumentations: tracingOn ? (options.instrumentations ?? []) : [],
+    // An empty list means no tracer provider: the API stays a no-op.
+    spanProcessors: tracingOn ? options.spanProcessors : [],
+    // The series are prom-client's (the names /metrics serves), pushed by the bridge's producer.
+    metricReaders: metricsOn
+      ? [
+          new metrics.PeriodicExportingMetricReader({
+            exporter: otlpMetricExporter(env),
+            metricProducers: [prometheusProducer],
+            ...exportTiming(env),
+          }),
+        ]
+      : [],
     // Logs are pino's JSON on stdout, with trace ids; not exported over OTLP.
     logRecordProcessors: [],
   });
   sdk.start();
-  markTracingStarted(true);
-  current = {
-    tracing: true,
+  markTracingStarted(tracingOn);
+  return {
+    tracing: tracingOn,
     shutdown: async () => {
       markTracingStarted(false);
-      current = undefined;
       await sdk.shutdown();
     },
   };
-  return current;
 }
