@@ -1,6 +1,8 @@
 /**
  * collector.single, collector.batch and collector.rss, each beside its ceiling:
- * bare fastify for the single path, raw JetStream publish for the batch path.
+ * bare fastify for the single path, raw JetStream publish for the batch path; and
+ * collector.single.traced, the single path with OpenTelemetry tracing on (exporting OTLP to a
+ * sink), beside collector.single: what tracing costs, and that without an exporter it costs nothing.
  */
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
@@ -14,6 +16,7 @@ import { measurement, round, type Measurement } from '../results.js';
 
 const BATCH_SIZE = 100;
 const bareFastify = fileURLToPath(new URL('../ceilings/bare-fastify.js', import.meta.url));
+const otlpSink = fileURLToPath(new URL('../ceilings/otlp-sink.js', import.meta.url));
 
 export interface CollectorBenchOptions {
   durationSeconds: number;
@@ -94,6 +97,29 @@ export async function benchCollector(options: CollectorBenchOptions): Promise<Me
     const collectorRss = collector.peakRssMb();
     await collector.stop();
 
+    options.log('collector with tracing on (OTLP to a sink): POST /v1/track');
+    const sinkPort = await freePort();
+    const sink = startChild([String(sinkPort)], {}, otlpSink);
+    const tracedPort = await freePort();
+    const traced = startChild(['collector'], {
+      EVENTPIPE_NATS_URL: nats.url,
+      EVENTPIPE_SOURCES: `${BENCH_SOURCE}:${BENCH_WRITE_KEY}`,
+      EVENTPIPE_COLLECTOR_HOST: '127.0.0.1',
+      EVENTPIPE_COLLECTOR_PORT: String(tracedPort),
+      EVENTPIPE_COLLECTOR_METRICS_PORT: '0',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
+    });
+    await waitForHttp(`http://127.0.0.1:${tracedPort}/health/ready`);
+    const tracedSingle = await runHttpLoad({
+      url: `http://127.0.0.1:${tracedPort}/v1/track`,
+      headers,
+      body: singleBody,
+      connections: options.connections,
+      durationSeconds: options.durationSeconds,
+    });
+    await traced.stop();
+    await sink.stop();
+
     // On a fresh server: the collector's run left ~10^6 messages and their dedup ids in this one,
     // which slows publishing down, and the ceiling must not be handicapped.
     options.log('ceiling: raw JetStream publish of the same envelopes');
@@ -121,6 +147,16 @@ export async function benchCollector(options: CollectorBenchOptions): Promise<Me
         {
           target: { text: 'ratio ≥ 0.5', met: batchEventsPerSecond / rawRate >= 0.5 },
           notes: describe(batch),
+        },
+      ),
+      measurement(
+        'collector.single.traced',
+        tracedSingle.requestsPerSecond,
+        'events/s',
+        { name: 'collector.single, tracing off', value: round(single.requestsPerSecond, 1) },
+        {
+          // No target yet: the cost of tracing on is being measured, not bounded (see docs/operations.md).
+          notes: `${describe(tracedSingle)}; a server span and a producer span per event, exported as OTLP http/protobuf`,
         },
       ),
       measurement('collector.rss', collectorRss, 'MB', null, {
