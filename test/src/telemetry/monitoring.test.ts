@@ -1,5 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { kubeTools } from '../k8s/harness.js';
 import { allQueries, chartFile, dashboard, metricNames, ruleGroups } from './monitoring.js';
 
 test('the Grafana dashboard is a dashboard: unique panel ids, a query per target, no overlapping panels', () => {
@@ -66,4 +70,37 @@ test('the chart templates render the files the tests check, behind their values 
   assert.match(board, /grafana_dashboard: "1"/);
   assert.match(board, /\.Files\.Get "dashboards\/eventpipe\.json"/);
   assert.ok(allQueries().length > 20);
+});
+
+test('helm renders both objects from those files when their switches are on, and neither by default', () => {
+  const chart = fileURLToPath(new URL('../../../charts/eventpipe', import.meta.url));
+  const render = (...set: string[]) => {
+    const result = spawnSync(kubeTools().helm, ['template', 'ep', chart, '--namespace', 'obs', ...set], {
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 0, result.stderr);
+    return parseAllDocuments(result.stdout)
+      .map(
+        (d) =>
+          d.toJS() as {
+            kind: string;
+            metadata: { labels?: Record<string, string> };
+            spec?: unknown;
+            data?: Record<string, string>;
+          } | null,
+      )
+      .filter((o) => o !== null);
+  };
+  const kinds = (objects: ReturnType<typeof render>) => objects.map((o) => o.kind);
+  assert.ok(!kinds(render()).includes('PrometheusRule'));
+  const objects = render(
+    '--set',
+    'monitoring.prometheusRule.enabled=true',
+    '--set',
+    'monitoring.grafanaDashboard.enabled=true',
+  );
+  const rule = objects.find((o) => o.kind === 'PrometheusRule')!;
+  assert.deepEqual(rule.spec, ruleGroups());
+  const board = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1')!;
+  assert.deepEqual(JSON.parse(board.data!['eventpipe.json']!), dashboard());
 });
