@@ -42,6 +42,7 @@ async function runOperator(): Promise<number> {
     leaderElection: settings.leaderElection,
     leaseNamespace,
     leaseName: settings.leaseName,
+    leaseDurationSeconds: settings.leaseDurationSeconds,
     identity,
   });
   const health = createServer((req, res) => {

@@ -163,6 +163,13 @@ export const ConfigSchema = Type.Object({
       }),
       leaderElection: Type.Boolean({ default: true, description: 'hold a Lease so one replica reconciles' }),
       leaseName: Type.String({ default: 'eventpipe-operator', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }),
+      leaseDurationSeconds: Type.Integer({
+        minimum: 2,
+        maximum: 300,
+        default: 15,
+        description:
+          'how long a leader that stops renewing (killed, partitioned) keeps the Lease before another replica takes over; renew and retry periods scale with it',
+      }),
       image: Type.Optional(
         Type.String({ minLength: 1, description: 'the image pipelines run unless their spec names one' }),
       ),

@@ -52,8 +52,10 @@ export class LeaderElector {
     private readonly log: Logger,
   ) {
     this.duration = options.leaseDurationSeconds ?? 15;
-    this.renewMs = options.renewPeriodMs ?? 5_000;
-    this.retryMs = options.retryPeriodMs ?? 2_000;
+    // client-go's 15 s / 5 s / 2 s, scaled: a leader renews several times per lease, so one slow
+    // request does not cost it the Lease, and a candidate notices a lapse soon after it happens.
+    this.renewMs = options.renewPeriodMs ?? Math.round((this.duration * 1000) / 3);
+    this.retryMs = options.retryPeriodMs ?? Math.round((this.duration * 1000) / 7.5);
   }
 
   get isLeader(): boolean {

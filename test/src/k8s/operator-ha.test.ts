@@ -1,11 +1,14 @@
 /**
  * The operator as the Helm chart's ServiceAccount (impersonation, so RBAC is checked by the real API
  * server): two replicas elect one leader through a Lease in the release namespace, the leader
- * reconciles with no more rights than the chart grants, and the other takes over when it stops.
+ * reconciles with no more rights than the chart grants, and the other takes over when it stops —
+ * at once when the leader releases the Lease, after the lease duration when the leader is killed.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNats, type NatsServer } from '@eventpipe/local';
 import { KubeClient, isStatus, startOperator, type RunningOperator } from '@eventpipe/operator';
@@ -24,6 +27,11 @@ import {
 const RELEASE_NS = 'eventpipe-system';
 const SERVICE_ACCOUNT = `system:serviceaccount:${RELEASE_NS}:ep-eventpipe`;
 const NS = 'team-a';
+const LEASE_PATH = `/apis/coordination.k8s.io/v1/namespaces/${RELEASE_NS}/leases/eventpipe-operator`;
+
+interface LeaseObject {
+  spec: { holderIdentity?: string | null; leaseTransitions?: number };
+}
 
 describe('operator with the chart RBAC and leader election', { skip: kubeSkip() }, () => {
   let kube: KubeCluster;
@@ -125,5 +133,76 @@ describe('operator with the chart RBAC and leader election', { skip: kubeSkip() 
         2,
       );
     });
+  });
+  test('a leader killed with SIGKILL keeps the Lease until it lapses; then the other replica leads and reconciles', async () => {
+    // The previous test's survivor steps aside (releasing the Lease) so the CLI process leads.
+    await Promise.all(operators.splice(0).map((o) => o.stop()));
+    const kubeconfig = join(kube.dir, 'operator-sa.kubeconfig');
+    writeFileSync(kubeconfig, kube.kubeConfig({ impersonate: SERVICE_ACCOUNT }).exportConfig());
+    const leaseSeconds = 3;
+    const child = spawn(process.execPath, [join(root, 'cli', 'bin', 'eventpipe.js'), 'operator'], {
+      env: {
+        PATH: process.env.PATH,
+        KUBECONFIG: kubeconfig,
+        POD_NAMESPACE: RELEASE_NS,
+        POD_NAME: 'replica-killed',
+        EVENTPIPE_OPERATOR_LEASE_DURATION_SECONDS: String(leaseSeconds),
+        EVENTPIPE_OPERATOR_HEALTH_PORT: '0',
+        EVENTPIPE_OPERATOR_IMAGE: 'eventpipe/eventpipe:test',
+        EVENTPIPE_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    try {
+      await eventually(async () => {
+        const lease = await admin.get<LeaseObject>(LEASE_PATH);
+        assert.equal(lease.spec.holderIdentity, 'replica-killed');
+      });
+      const survivor = await startOperator({
+        kubeConfig: kube.kubeConfig({ impersonate: SERVICE_ACCOUNT }),
+        log: testLog.child({ identity: 'replica-c' }),
+        image: 'eventpipe/eventpipe:test',
+        leaseNamespace: RELEASE_NS,
+        identity: 'replica-c',
+        leaseDurationSeconds: leaseSeconds,
+        pollMs: 500,
+      });
+      operators.push(survivor);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(survivor.isLeader(), false, 'the live CLI leader keeps renewing');
+
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+      const killedAt = Date.now();
+      const lease = await admin.get<LeaseObject>(LEASE_PATH);
+      assert.equal(lease.spec.holderIdentity, 'replica-killed', 'a killed leader releases nothing');
+
+      await eventually(() => assert.equal(survivor.isLeader(), true), 15_000);
+      const tookOver = Date.now() - killedAt;
+      assert.ok(
+        tookOver >= (leaseSeconds - 1) * 1000,
+        `took over after ${tookOver} ms, before the lease lapsed`,
+      );
+      const taken = await admin.get<LeaseObject>(LEASE_PATH);
+      assert.equal(taken.spec.holderIdentity, 'replica-c');
+
+      await admin.request('PATCH', pipelinePath(NS, 'orders'), {
+        contentType: 'application/merge-patch+json',
+        body: { spec: { loader: { batch: { maxEvents: 777 } } } },
+      });
+      await eventually(async () => {
+        const cm = await admin.get<{ data: Record<string, string> }>(
+          `/api/v1/namespaces/${NS}/configmaps/orders-config`,
+        );
+        assert.equal(cm.data.EVENTPIPE_LOADER_BATCH_MAX_EVENTS, '777');
+        assert.equal(
+          (await admin.get<PipelineObject>(pipelinePath(NS, 'orders'))).status?.observedGeneration,
+          3,
+        );
+      });
+      console.log(`# killed leader's Lease taken over after ${tookOver} ms (lease ${leaseSeconds} s)`);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 });
