@@ -32,6 +32,7 @@ import {
   type WorkloadObservation,
 } from './status.js';
 import { decideReplicas, type Recommendation } from './scaling.js';
+import { checkSecrets, describeMissingSecret, type MissingSecret } from './secrets.js';
 import { StreamManager, type NatsCredentials } from './stream.js';
 import type { EventPipeline, KubeObject } from './types.js';
 
@@ -127,6 +128,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
           if (type === 'deleted') {
             scaling.delete(key);
             written.delete(key);
+            secretsReported.delete(key);
             queue.forget(key);
           } else if (needsReconcile(object, previous)) queue.add(key);
         },
@@ -203,6 +205,17 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
    * move lastTransitionTime back and forth and write again.
    */
   const written = new Map<string, EventPipelineStatus>();
+  /** Per pipeline, the missing Secrets last reported by an Event: one Event per change, not per poll. */
+  const secretsReported = new Map<string, string>();
+
+  async function reportSecrets(pipeline: Pipeline, missing: MissingSecret[]) {
+    const key = objectKey(pipeline);
+    const message = missing.map(describeMissingSecret).join('; ');
+    if (message === (secretsReported.get(key) ?? '')) return;
+    secretsReported.set(key, message);
+    if (message) await event(pipeline, 'Warning', 'SecretMissing', message);
+    else await event(pipeline, 'Normal', 'SecretsFound', 'every referenced Secret and key exists');
+  }
   const previousStatus = (p: Pipeline) => written.get(objectKey(p)) ?? p.status;
 
   async function writeStatus(pipeline: Pipeline, status: EventPipelineStatus) {
@@ -263,6 +276,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     const missingApis: MissingApi[] = [];
     let stream: StreamObservation | undefined;
     let reconcileError: Observation['reconcileError'];
+    let missingSecrets: MissingSecret[] = [];
     const collectorKey = `${namespace}/${name}-collector`;
     const loaderKey = `${namespace}/${name}-loader`;
 
@@ -280,6 +294,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
               : finalizers.filter((f) => f !== STREAM_FINALIZER),
           );
         }
+        missingSecrets = await checkSecrets(client, namespace, spec);
+        await reportSecrets(pipeline, missingSecrets);
         const config = pipelineConfig(spec);
         stream = await streams.ensure(config, await natsCredentials(pipeline));
 
@@ -349,7 +365,16 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
         await event(pipeline, 'Warning', reconcileError.reason, reconcileError.message);
         await writeStatus(
           pipeline,
-          status(pipeline, paused, stream, missingApis, reconcileError, collectorKey, loaderKey),
+          status(
+            pipeline,
+            paused,
+            stream,
+            missingApis,
+            missingSecrets,
+            reconcileError,
+            collectorKey,
+            loaderKey,
+          ),
         ).catch(() => {});
         if (!invalid) throw error; // retried with backoff; an invalid spec waits for the next change
         return;
@@ -357,7 +382,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     }
     await writeStatus(
       pipeline,
-      status(pipeline, paused, stream, missingApis, reconcileError, collectorKey, loaderKey),
+      status(pipeline, paused, stream, missingApis, missingSecrets, reconcileError, collectorKey, loaderKey),
     );
     if (stream && !stream.ready) throw new Error(`stream not ready: ${stream.message}`);
     queue.addAfter(key, pollMs);
@@ -368,6 +393,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     paused: boolean,
     stream: StreamObservation | undefined,
     missingApis: MissingApi[],
+    missingSecrets: MissingSecret[],
     reconcileError: Observation['reconcileError'],
     collectorKey: string,
     loaderKey: string,
@@ -381,6 +407,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
         collectors: observeDeployment(getDeployment(collectorKey)),
         loaders: observeDeployment(getDeployment(loaderKey)),
         missingApis,
+        missingSecrets,
         reconcileError,
       },
       new Date(),

@@ -145,3 +145,37 @@ test('setCondition replaces the condition of the same type only', () => {
     ],
   );
 });
+
+test('a missing Secret or key: Degraded and Ready say SecretMissing, naming Secret, key and field; it clears', () => {
+  const missing = nextStatus(
+    undefined,
+    {
+      ...healthy,
+      missingSecrets: [
+        {
+          secret: 'write-keys',
+          key: 'web',
+          field: 'spec.sources[web].writeKeySecretRef',
+          secretExists: false,
+        },
+        { secret: 'warehouse', key: 'url', field: 'spec.warehouse.connectionSecretRef', secretExists: true },
+      ],
+    },
+    t0,
+  );
+  for (const type of ['Degraded', 'Ready']) {
+    assert.equal(condition(missing, type).reason, 'SecretMissing');
+    assert.equal(
+      condition(missing, type).message,
+      'Secret "write-keys" not found (spec.sources[web].writeKeySecretRef); ' +
+        'Secret "warehouse" has no key "url" (spec.warehouse.connectionSecretRef)',
+    );
+  }
+  assert.equal(condition(missing, 'Degraded').status, 'True');
+  assert.equal(condition(missing, 'Ready').status, 'False');
+
+  const cleared = nextStatus(missing, { ...healthy, missingSecrets: [] }, t1);
+  assert.equal(condition(cleared, 'Degraded').status, 'False');
+  assert.equal(condition(cleared, 'Ready').status, 'True');
+  assert.equal(condition(cleared, 'Ready').lastTransitionTime, '2026-01-01T00:05:00Z');
+});

@@ -6,6 +6,7 @@
  * (and its own watch never sees an event it caused for nothing).
  */
 import type { Condition, ConditionType, EventPipelineStatus } from '@eventpipe/core';
+import { describeMissingSecret, type MissingSecret } from './secrets.js';
 
 export interface WorkloadObservation {
   /** The Deployment exists. */
@@ -44,6 +45,8 @@ export interface Observation {
   collectors: WorkloadObservation;
   loaders: WorkloadObservation;
   missingApis: MissingApi[];
+  /** Referenced Secrets, or keys of them, that do not exist: the pods cannot start without them. */
+  missingSecrets?: MissingSecret[];
   /** The last reconcile's failure, when it failed (invalid spec, apply refused, ...). */
   reconcileError?: { reason: string; message: string };
 }
@@ -145,8 +148,14 @@ export function nextStatus(
 
   const problems: string[] = [];
   let degradedReason = 'AsExpected';
+  // A missing Secret first: it is what to fix, and a failure reading it is only its consequence.
+  const secrets = (observed.missingSecrets ?? []).map(describeMissingSecret);
+  if (secrets.length > 0) {
+    degradedReason = 'SecretMissing';
+    problems.push(...secrets);
+  }
   if (observed.reconcileError) {
-    degradedReason = observed.reconcileError.reason;
+    if (degradedReason === 'AsExpected') degradedReason = observed.reconcileError.reason;
     problems.push(observed.reconcileError.message);
   }
   if (observed.missingApis.length > 0) {
@@ -170,26 +179,28 @@ export function nextStatus(
           reason: 'ReconciliationPaused',
           message: 'reconciliation is paused',
         }
-      : observed.reconcileError
-        ? {
-            type: 'Ready',
-            status: 'False',
-            reason: observed.reconcileError.reason,
-            message: observed.reconcileError.message,
-          }
-        : notReady
+      : secrets.length > 0
+        ? { type: 'Ready', status: 'False', reason: 'SecretMissing', message: secrets.join('; ') }
+        : observed.reconcileError
           ? {
               type: 'Ready',
               status: 'False',
-              reason: notReady.reason,
-              message: `${notReady.type}: ${notReady.message}`,
+              reason: observed.reconcileError.reason,
+              message: observed.reconcileError.message,
             }
-          : {
-              type: 'Ready',
-              status: 'True',
-              reason: 'PipelineReady',
-              message: 'stream, collectors and loaders are available',
-            },
+          : notReady
+            ? {
+                type: 'Ready',
+                status: 'False',
+                reason: notReady.reason,
+                message: `${notReady.type}: ${notReady.message}`,
+              }
+            : {
+                type: 'Ready',
+                status: 'True',
+                reason: 'PipelineReady',
+                message: 'stream, collectors and loaders are available',
+              },
   );
   conditions.sort((a, b) => ORDER.indexOf(a.type as ConditionType) - ORDER.indexOf(b.type as ConditionType));
 

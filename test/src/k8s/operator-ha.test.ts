@@ -205,4 +205,59 @@ describe('operator with the chart RBAC and leader election', { skip: kubeSkip() 
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   });
+  test('a missing Secret or key: SecretMissing condition and Event, naming no value; cleared when it appears', async () => {
+    // The previous test's survivor leads, as the chart's ServiceAccount: Secrets `get` is enough.
+    assert.equal(operators.filter((o) => o.isLeader()).length, 1);
+    await admin.request('POST', pipelinePath(NS), {
+      body: pipelineManifest(NS, 'late', nats.url, {
+        sources: [{ name: 'web', writeKeySecretRef: { name: 'late-keys', key: 'web' } }],
+        warehouse: { type: 'postgres', connectionSecretRef: { name: 'warehouse', key: 'dsn' } },
+      }),
+    });
+    const expected =
+      'Secret "late-keys" not found (spec.sources[web].writeKeySecretRef); ' +
+      'Secret "warehouse" has no key "dsn" (spec.warehouse.connectionSecretRef)';
+    const events = async (reason: string) =>
+      (
+        await admin.get<{ items: { reason: string; type: string; message: string }[] }>(
+          `/api/v1/namespaces/${NS}/events`,
+          { fieldSelector: `involvedObject.name=late,reason=${reason}` },
+        )
+      ).items;
+    await eventually(async () => {
+      const p = await admin.get<PipelineObject>(pipelinePath(NS, 'late'));
+      assert.equal(condition(p, 'Degraded').status, 'True');
+      assert.equal(condition(p, 'Degraded').reason, 'SecretMissing');
+      // Kubernetes 1.20 serves neither autoscaling/v2 nor policy/v1: those follow the Secrets.
+      assert.ok(
+        condition(p, 'Degraded').message.startsWith(`${expected}; `),
+        condition(p, 'Degraded').message,
+      );
+      assert.equal(condition(p, 'Ready').message, expected);
+      assert.equal(condition(p, 'Ready').status, 'False');
+      assert.equal(condition(p, 'Ready').reason, 'SecretMissing');
+      assert.doesNotMatch(JSON.stringify(p.status), /secret-value/);
+      const warnings = await events('SecretMissing');
+      assert.equal(warnings.length, 1, 'one Event per change, not one per poll');
+      assert.equal(warnings[0]!.type, 'Warning');
+      assert.equal(warnings[0]!.message, expected);
+    });
+
+    await admin.request('POST', `/api/v1/namespaces/${NS}/secrets`, {
+      body: { metadata: { name: 'late-keys' }, stringData: { web: 'late-secret-value' } },
+    });
+    await admin.request('PATCH', `/api/v1/namespaces/${NS}/secrets/warehouse`, {
+      contentType: 'application/merge-patch+json',
+      body: { stringData: { dsn: 'postgres://u:dsn-secret-value@db:5432/a' } },
+    });
+    await eventually(async () => {
+      const p = await admin.get<PipelineObject>(pipelinePath(NS, 'late'));
+      assert.equal(condition(p, 'Degraded').reason, 'APIVersionsNotServed');
+      assert.doesNotMatch(condition(p, 'Degraded').message, /Secret/);
+      assert.notEqual(condition(p, 'Ready').reason, 'SecretMissing');
+      assert.equal((await events('SecretsFound')).length, 1);
+    });
+    const all = await admin.get<{ items: unknown[] }>(`/api/v1/namespaces/${NS}/events`);
+    assert.doesNotMatch(JSON.stringify(all), /secret-value/);
+  });
 });
