@@ -58,7 +58,7 @@ export async function rawCopyRate(
         const target = { schema, table: batch.table };
         const staging = `ceiling_${index}`;
         await client.query(dialect.createStaging(target, staging).text);
-        await dialect.stage(client, { target, staging, table: batch, batch: loadBatch });
+        await dialect.stage(client, { target, staging, table: batch, batch: loadBatch, storedColumns: [] });
         rows += batch.rows.length;
       }
       await client.query('COMMIT');

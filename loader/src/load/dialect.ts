@@ -31,6 +31,8 @@ export interface StagingTarget {
   table: TableBatch;
   /** The whole batch: Redshift finds the staged S3 files of the table in `batch.stagedFiles`. */
   batch: LoadBatch;
+  /** The target's columns before this batch (`MergeOptions.storedColumns`); Redshift's `users` dedup reads them. */
+  storedColumns: readonly string[];
 }
 
 /** A row of the `loads` bookkeeping table, written in the same transaction as the rows. */

@@ -186,18 +186,13 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
       const staging = `eventpipe_staging_${index}`;
       const began = performance.now();
       await run(client, dialect.createStaging(ref, staging));
+      const storedColumns = described.map((r) => String(r.column_name));
       await inStepSpan('copy', () =>
-        dialect.stage(client, { target: ref, staging, table: plan.batch, batch }),
+        dialect.stage(client, { target: ref, staging, table: plan.batch, batch, storedColumns }),
       );
       const staged = performance.now();
       const merged = await inStepSpan('merge', () =>
-        run(
-          client,
-          dialect.merge(ref, staging, plan.batch, {
-            mode: batch.mode ?? 'append',
-            storedColumns: described.map((r) => String(r.column_name)),
-          }),
-        ),
+        run(client, dialect.merge(ref, staging, plan.batch, { mode: batch.mode ?? 'append', storedColumns })),
       );
       // Summed: two sources of the batch may share a table (refused in the configuration, but a
       // message of a source no longer configured can still arrive).

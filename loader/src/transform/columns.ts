@@ -9,6 +9,12 @@ export const REJECTED_COLUMN = '_rejected';
 export const ENRICHMENT_ERRORS_COLUMN = '_enrichment_errors';
 /** Set by the database at load time (never by the transform, so replays produce identical rows). */
 export const UUID_TS_COLUMN = 'uuid_ts';
+/**
+ * `users` only: per column, the version of the identify its value came from, `{column: version}`
+ * (json). The merge keeps each column's newest version, so the table does not depend on batching or
+ * commit order (see `traitVersion`).
+ */
+export const TRAIT_VERSIONS_COLUMN = '_trait_versions';
 
 /**
  * Columns whose type does not depend on the value: ids are text even when a client sends a number
@@ -31,6 +37,7 @@ export const FIXED_TYPES: Readonly<Record<string, ColumnType>> = {
   timestamp: 'timestamp',
   [ENRICHMENT_ERRORS_COLUMN]: 'json',
   [REJECTED_COLUMN]: 'json',
+  [TRAIT_VERSIONS_COLUMN]: 'json',
 };
 
 /** Common columns come first in every table, in this order; all others follow sorted by name. */
@@ -61,7 +68,7 @@ export const COMMON_COLUMNS: Readonly<Record<TableKind, ReadonlySet<string>>> = 
   tracks: new Set([...EVENT_COMMON, 'event', 'event_text']),
   event: new Set([...EVENT_COMMON, 'event', 'event_text']),
   identifies: new Set(EVENT_COMMON),
-  users: new Set(EVENT_COMMON),
+  users: new Set([...EVENT_COMMON, TRAIT_VERSIONS_COLUMN]),
   pages: new Set([...EVENT_COMMON, 'name', 'category']),
   screens: new Set([...EVENT_COMMON, 'name', 'category']),
   groups: new Set([...EVENT_COMMON, 'group_id']),
@@ -69,7 +76,7 @@ export const COMMON_COLUMNS: Readonly<Record<TableKind, ReadonlySet<string>>> = 
 };
 
 /**
- * Common columns an enrichment may not override: the merge key, the load time, and the two
+ * Common columns an enrichment may not override: the merge key, the load time, and the
  * bookkeeping columns. Such a field is kept in `_rejected` instead.
  */
 export const PROTECTED_COLUMNS: ReadonlySet<string> = new Set([
@@ -77,4 +84,5 @@ export const PROTECTED_COLUMNS: ReadonlySet<string> = new Set([
   UUID_TS_COLUMN,
   REJECTED_COLUMN,
   ENRICHMENT_ERRORS_COLUMN,
+  TRAIT_VERSIONS_COLUMN,
 ]);

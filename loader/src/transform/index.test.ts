@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import type { Envelope, EventType, SegmentEvent } from '@eventpipe/core';
 import { postgresRules, redshiftRules } from '../schema/rules.js';
 import { MAX_FLATTEN_DEPTH, transform } from './index.js';
@@ -7,6 +8,8 @@ import type { EnrichedEvent, TableBatch } from './types.js';
 
 const RECEIVED = '2024-05-01T12:00:10.000Z';
 let sequence = 0;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
 function envelope(type: EventType, event: SegmentEvent, extra: Partial<Envelope> = {}): Envelope {
   return {
@@ -240,16 +243,37 @@ test('identify → identifies and users; users holds the latest traits per user 
   assert.equal(identifies.rows[1]!.trait_user_id, 'dup');
   const users = table(events, 'users');
   assert.equal(users.mode, 'latest');
+  const newer = `2024-05-01 12:00:02.000 ${sha256(events[0]!.messageId)}`;
+  const older = `2024-05-01 12:00:01.000 ${sha256(events[1]!.messageId)}`;
   assert.deepEqual(users.rows, [
     {
       id: 'u1',
       received_at: '2024-05-01T12:00:02.000Z',
+      _trait_versions: { email: newer, plan: newer, name: older, trait_user_id: older },
       email: 'new@x.test',
       name: 'Ann',
       plan: 'pro',
       trait_user_id: 'dup',
     },
   ]);
+});
+
+test('users: identifies of the same millisecond are ordered by message id, whatever the batch order', () => {
+  const first = envelope('identify', { messageId: 'id-2', userId: 'u1', traits: { plan: 'free', a: 1 } });
+  const second = envelope('identify', { messageId: 'id-1', userId: 'u1', traits: { plan: 'pro', b: null } });
+  // SHA-256 of `id-1` (eb66…) sorts after that of `id-2` (d5d5…): `id-1`'s plan wins in either order.
+  const expected = {
+    id: 'u1',
+    received_at: RECEIVED,
+    _trait_versions: {
+      plan: `${RECEIVED.replace('T', ' ').replace('Z', '')} eb66c623572f8a2a5167ce017dee0541`,
+      a: `${RECEIVED.replace('T', ' ').replace('Z', '')} d5d5b1c80e944e2340db7bc056e06497`,
+    },
+    plan: 'pro',
+    a: 1,
+  };
+  assert.deepEqual(table([first, second], 'users').rows, [expected]);
+  assert.deepEqual(table([second, first], 'users').rows, [expected]);
 });
 
 test('common column types are fixed only in the tables where the column is common', () => {
@@ -349,7 +373,7 @@ test("aliases keeps its traits as columns, as Segment's aliases table does (alia
   assert.equal(row!.trait_user_id, 'spoofed');
 });
 
-test("users has Segment's columns: id, received_at, traits — no anonymous_id or event times", () => {
+test("users has Segment's columns: id, received_at, traits (and their versions) — no anonymous_id or event times", () => {
   const identify = envelope('identify', {
     userId: 'u',
     anonymousId: 'anon',
@@ -359,7 +383,7 @@ test("users has Segment's columns: id, received_at, traits — no anonymous_id o
   });
   assert.deepEqual(
     table([identify], 'users').columns.map((c) => c.name),
-    ['id', 'received_at', 'email'],
+    ['id', 'received_at', '_trait_versions', 'email'],
   );
   const identifies = table([identify], 'identifies').columns.map((c) => c.name);
   for (const name of [

@@ -60,6 +60,7 @@ export {
   FIXED_TYPES,
   REJECTED_COLUMN,
   UUID_TS_COLUMN,
+  TRAIT_VERSIONS_COLUMN,
   type TableKind,
 } from './columns.js';
 export { MAX_FLATTEN_DEPTH, flatten } from './flatten.js';

@@ -30,6 +30,8 @@ export interface DraftRow {
   enriched: [string, unknown][];
   /** Values that fit no column, by key: become the row's `_rejected` json. */
   rejected: Record<string, unknown>;
+  /** `users` only: the identify's message id, which orders identifies received in the same millisecond. */
+  messageId?: string;
 }
 
 export interface Draft {
@@ -226,6 +228,7 @@ export function eventDrafts(
       if (userId !== undefined) {
         const user = emptyRow();
         user.common.id = userId;
+        user.messageId = event.envelope.messageId;
         set(user, 'received_at', base.common.received_at);
         addFields(user, 'trait', 'traits', raw.traits, ctx);
         drafts.push({ table: 'users', kind: 'users', row: user });

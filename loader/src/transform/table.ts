@@ -3,18 +3,38 @@
  * `users` merged to the latest traits per user, column types as the union of the rows' types, and a
  * stable column order (the rows' own key order carries no meaning).
  */
-import { COMMON_COLUMNS, COMMON_ORDER, FIXED_TYPES, REJECTED_COLUMN, type TableKind } from './columns.js';
+import { createHash } from 'node:crypto';
+import {
+  COMMON_COLUMNS,
+  COMMON_ORDER,
+  FIXED_TYPES,
+  REJECTED_COLUMN,
+  TRAIT_VERSIONS_COLUMN,
+  type TableKind,
+} from './columns.js';
 import { rawName, resolveColumnNames, type FieldKey, type FieldRoot } from './names.js';
 import { columnValue, type DraftField, type DraftRow } from './rows.js';
 import { inferType, lub, parseTimestamp } from './types-infer.js';
 import type { Column, ColumnType, DialectRules, Row, TableBatch } from './types.js';
 import { hasOwnKeys, setOwn, toText, utf8Bytes } from './values.js';
 
-function receivedTime(row: DraftRow): number {
+/**
+ * The version of a `users` row's values: its `received_at` in UTC as `YYYY-MM-DD HH:MM:SS.mmm`, a
+ * space, then the first 32 hex digits of the SHA-256 of its message id. Two identifies received in the
+ * same millisecond still have an order, the same on every replay and in every batching. Plain ASCII of
+ * fixed width, so comparing versions as text orders them in JavaScript and in any warehouse collation
+ * alike, and they need no escaping inside JSON. (The hash, rather than the id itself, bounds the size.)
+ */
+export function traitVersion(row: DraftRow): string {
   const receivedAt = row.common.received_at;
-  return (
-    (typeof receivedAt === 'string' ? parseTimestamp(receivedAt) : undefined) ?? Number.NEGATIVE_INFINITY
-  );
+  const time = typeof receivedAt === 'string' ? parseTimestamp(receivedAt) : undefined;
+  const iso = time === undefined ? '' : new Date(time).toISOString();
+  const when = iso === '' ? '' : `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+  const tiebreak = createHash('sha256')
+    .update(row.messageId ?? '')
+    .digest('hex')
+    .slice(0, 32);
+  return `${when} ${tiebreak}`;
 }
 
 /** The object a field comes from, as the event names it: the key of a field in `_rejected` starts with it. */
@@ -58,29 +78,40 @@ export function oneFieldPerColumn(row: DraftRow, names: ReadonlyMap<string, stri
 }
 
 /**
- * One row per user id: the user's identifies of this batch applied in `received_at` order (ties in
- * batch order), so each column holds its latest value — whichever key that shares it was sent — and
- * a trait sent only earlier is kept, as in Segment's `users` table. Users appear in the order of
- * their first identify. `names` maps each field to its column (`resolveColumnNames`).
+ * One row per user id, each column holding its value of the newest identify (by `traitVersion`) that
+ * sent one: a trait sent only earlier (or sent `null` later) is kept, as in Segment's `users` table.
+ * `_trait_versions` records each column's version, so the warehouse merge (`merge` of each dialect)
+ * applies the same rule to the stored row: the result is the same however the identifies are batched
+ * and in whichever order batches commit. Users appear in the order of their first identify. `names`
+ * maps each field to its column (`resolveColumnNames`).
  */
 export function mergeLatest(rows: readonly DraftRow[], names: ReadonlyMap<string, string>): DraftRow[] {
-  const byUser = new Map<unknown, DraftRow[]>();
+  const byUser = new Map<unknown, { row: DraftRow; version: string }[]>();
   for (const row of rows) {
     const group = byUser.get(row.common.id) ?? [];
-    group.push(row);
+    group.push({ row, version: traitVersion(row) });
     byUser.set(row.common.id, group);
   }
   return [...byUser.values()].map((group) => {
-    const ordered = [...group].sort((a, b) => receivedTime(a) - receivedTime(b) || 0);
+    const ordered = [...group].sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
     const fields = new Map<string, DraftField>();
+    const versions: Record<string, string> = {};
     const merged: DraftRow = { common: {}, fields: [], enriched: [], rejected: {} };
-    for (const row of ordered) {
+    for (const { row, version } of ordered) {
       Object.assign(merged.common, row.common);
       for (const [key, value] of Object.entries(row.rejected)) setOwn(merged.rejected, key, value);
-      for (const field of row.fields) fields.set(names.get(field.id)!, field);
+      if (hasOwnKeys(row.rejected)) setOwn(versions, REJECTED_COLUMN, version);
+      for (const field of row.fields) {
+        if (field.value === null || field.value === undefined) continue;
+        const column = names.get(field.id)!;
+        fields.set(column, field);
+        setOwn(versions, column, version);
+      }
+      for (const [column] of row.enriched) setOwn(versions, column, version);
       merged.enriched.push(...row.enriched);
     }
     merged.fields = [...fields.values()];
+    merged.common[TRAIT_VERSIONS_COLUMN] = versions;
     return merged;
   });
 }

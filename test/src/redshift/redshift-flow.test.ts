@@ -2,11 +2,12 @@
  * The Redshift dialect through the shared load flow, against a real PostgreSQL and a real S3 (s3rver).
  *
  * Redshift cannot be reached from here, so what can run elsewhere does: every statement of the
- * Redshift dialect is sent to PostgreSQL as it is, with two exceptions made explicit below — the
- * storage clauses of its DDL (`ENCODE`, `DISTSTYLE`, `SORTKEY`) are removed, and the COPY from S3 is
- * emulated by reading the manifest, the JSONPaths file and the gzipped load files the dialect wrote to
- * S3 (which checks those files too). PostgreSQL stands in for Redshift's `SUPER`, `GETDATE()` and
- * `JSON_PARSE` with a domain and two functions.
+ * Redshift dialect is sent to PostgreSQL as it is, with three exceptions made explicit below — the
+ * storage clauses of its DDL (`ENCODE`, `DISTSTYLE`, `SORTKEY`) are removed, the catalog query names a
+ * SUPER column's type `super` as Redshift's does, and the COPY from S3 is emulated by reading the
+ * manifest, the JSONPaths file and the gzipped load files the dialect wrote to S3 (which checks those
+ * files too). PostgreSQL stands in for Redshift's `SUPER`, `GETDATE()`,
+ * `JSON_PARSE`, `JSON_SERIALIZE` and `JSON_EXTRACT_PATH_TEXT` with a domain and four functions.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,6 +24,7 @@ import {
   type SegmentEvent,
 } from '@eventpipe/core';
 import { compatQueries, normalise, workloadBatches } from '../compat/segment-workload.js';
+import { EXPECTED_USER, SCENARIOS, loadEveryWay } from '../load/users-order.js';
 import {
   S3RVER_CREDENTIALS,
   startPostgres,
@@ -81,11 +83,21 @@ const REDSHIFT_SHIMS = [
   `CREATE FUNCTION json_parse(text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN
      IF octet_length($1) > 65535 THEN RAISE EXCEPTION 'value too long for type character varying(65535)' USING ERRCODE = '22001'; END IF;
      RETURN $1::jsonb; END $$`,
+  // Redshift's JSON_SERIALIZE gives 'null' for NULL; JSON_EXTRACT_PATH_TEXT gives '' for a missing key.
+  `CREATE FUNCTION json_serialize(jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT COALESCE($1::text, 'null') $$`,
+  `CREATE FUNCTION json_extract_path_text(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT COALESCE($1::json ->> $2, '') $$`,
 ];
 
 /** Redshift's storage clauses, which PostgreSQL has no syntax for; the rest of the DDL is sent as is. */
 const postgresSpelling = (text: string) =>
   text.replace(/ ENCODE ZSTD/g, '').replace(/ DISTSTYLE AUTO( SORTKEY \("[^"]+"\))?/g, '');
+
+/** Redshift's catalog names a SUPER column's type `super`; PostgreSQL names the domain's base type. */
+const redshiftTypeNames = (text: string) =>
+  text.replace(
+    'SELECT column_name, data_type,',
+    "SELECT column_name, CASE WHEN domain_name = 'super' THEN 'super' ELSE data_type END AS data_type,",
+  );
 
 async function getObject(key: string): Promise<Buffer> {
   const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
@@ -180,6 +192,10 @@ before(async () => {
     stage,
     migration: (ref, m) =>
       redshiftSql.migration(ref, m).map((s) => ({ ...s, text: postgresSpelling(s.text) })),
+    describeTable: (ref) => {
+      const statement = redshiftSql.describeTable(ref);
+      return { ...statement, text: redshiftTypeNames(statement.text) };
+    },
   };
   const pool = new pg.Pool({ connectionString: postgres.url, max: 4 });
   warehouse = withStoredEnvelopes(createFlowWarehouse(pool, dialect, { metaSchema: '_eventpipe', log }), s3, {
@@ -475,6 +491,27 @@ describe('the Redshift dialect through the shared load flow', () => {
     assert.equal((await warehouse.load(batchOf('b-0006', [older]))).rowsByTable['web.users'], 0);
     const [user] = await rows(`SELECT email, plan, received_at FROM web.users WHERE id = 'u1'`);
     assert.deepEqual(user, { email: 'u1@example.com', plan: 'pro', received_at: new Date(newer.receivedAt) });
+  });
+
+  test('users: the same identifies in any batching and commit order give the same row, latest per trait', async () => {
+    const pool = new pg.Pool({ connectionString: postgres.url, max: 2 });
+    const second = withStoredEnvelopes(
+      createFlowWarehouse(pool, dialect, { metaSchema: '_eventpipe', log }),
+      s3,
+      { bucket: BUCKET, prefix: s3Config.prefix },
+    );
+    try {
+      await loadEveryWay(batchOf, [warehouse, second]);
+    } finally {
+      await second.close();
+    }
+    const user = (schema: string) =>
+      rows(`SELECT id, email, plan, name, company, received_at, _trait_versions FROM "${schema}".users`);
+    const [reference] = await user(SCENARIOS[0]);
+    const { _trait_versions: versions, ...values } = reference ?? {};
+    assert.deepEqual(values, EXPECTED_USER);
+    assert.deepEqual(Object.keys(versions as object).sort(), ['company', 'email', 'name', 'plan']);
+    for (const schema of SCENARIOS) assert.deepEqual(await user(schema), [reference], schema);
   });
 
   test("a COPY Redshift rejects fails with its own file's errors (never another COPY's with the same query id)", async () => {

@@ -127,15 +127,37 @@ test('append merge skips ids already present', () => {
   });
 });
 
-test('latest merge upserts the newest received_at, earlier traits kept when not sent again', () => {
-  const table: TableBatch = { table: 'users', mode: 'latest', columns: [...columns], rows: [] };
-  assert.deepEqual(sql.merge({ schema: 'web', table: 'users' }, 'eventpipe_staging_2', table), {
+test('latest merge: each trait takes the staged value only when its version is newer', () => {
+  const table: TableBatch = {
+    table: 'users',
+    mode: 'latest',
+    columns: [...columns, { name: '_trait_versions', type: 'json' }],
+    rows: [],
+  };
+  const storedColumns = ['id', 'received_at', 'email', 'plan', '_trait_versions', 'uuid_ts'];
+  const merge = sql.merge({ schema: 'web', table: 'users' }, 'eventpipe_staging_2', table, {
+    mode: 'append',
+    storedColumns,
+  });
+  const offered = `(EXCLUDED."_trait_versions" ->> $1::text)`;
+  const legacy = (column: string) =>
+    `CASE WHEN "stored"."_trait_versions" IS NULL AND "stored"."${column}" IS NOT NULL` +
+    ` THEN TO_CHAR("stored"."received_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') END`;
+  const held = (column: string, key: string) =>
+    `COALESCE(("stored"."_trait_versions" ->> ${key}::text), ${legacy(column)}, '')`;
+  const wins = `(${offered} IS NOT NULL AND ${offered} > ${held('email', '$1')})`;
+  assert.deepEqual(merge, {
     text:
-      'INSERT INTO "web"."users" ("id", "received_at", "email") SELECT DISTINCT ON ("id") "id", "received_at", "email" ' +
-      'FROM pg_temp."eventpipe_staging_2" ORDER BY "id", "received_at" DESC ' +
-      'ON CONFLICT ("id") DO UPDATE SET "received_at" = EXCLUDED."received_at", ' +
-      '"email" = COALESCE(EXCLUDED."email", "web"."users"."email"), "uuid_ts" = now() ' +
-      'WHERE EXCLUDED."received_at" > "web"."users"."received_at"',
+      'INSERT INTO "web"."users" AS "stored" ("id", "received_at", "email", "_trait_versions")' +
+      ' SELECT DISTINCT ON ("id") "id", "received_at", "email", "_trait_versions"' +
+      ' FROM pg_temp."eventpipe_staging_2" ORDER BY "id", "received_at" DESC' +
+      ` ON CONFLICT ("id") DO UPDATE SET "email" = CASE WHEN ${wins} THEN EXCLUDED."email" ELSE "stored"."email" END,` +
+      ` "_trait_versions" = jsonb_strip_nulls(jsonb_build_object(` +
+      `$1::text, CASE WHEN ${wins} THEN ${offered} ELSE NULLIF(${held('email', '$1')}, '') END,` +
+      ` $2::text, NULLIF(${held('plan', '$2')}, ''))),` +
+      ` "received_at" = GREATEST(EXCLUDED."received_at", "stored"."received_at"), "uuid_ts" = now()` +
+      ` WHERE EXCLUDED."received_at" > "stored"."received_at" OR ${wins}`,
+    values: ['email', 'plan'],
   });
 });
 
@@ -162,20 +184,32 @@ test('replace merge overwrites stored rows: batch columns from the staged row, t
   );
 });
 
-test('replace keeps users latest-wins, a row of the same received_at (the same event) replacing', () => {
+test('replace keeps users latest-wins per trait, the same version (the same event) replacing', () => {
   const table: TableBatch = { table: 'users', mode: 'latest', columns: [...columns], rows: [] };
   const ref = { schema: 'web', table: 'users' };
-  const append = sql.merge(ref, 'eventpipe_staging_2', table).text;
-  const replace = sql.merge(ref, 'eventpipe_staging_2', table, {
-    mode: 'replace',
-    storedColumns: ['id', 'received_at', 'email', 'plan'],
-  }).text;
+  const options = { storedColumns: ['id', 'received_at', 'email', 'plan'] };
+  const append = sql.merge(ref, 'eventpipe_staging_2', table, { mode: 'append', ...options });
+  const replace = sql.merge(ref, 'eventpipe_staging_2', table, { mode: 'replace', ...options });
   // Same upsert, traits still accumulate (no column cleared); only the tie goes to the replayed row.
-  assert.equal(
-    replace,
-    append.replace('WHERE EXCLUDED."received_at" > ', 'WHERE EXCLUDED."received_at" >= '),
-  );
-  assert.notEqual(replace, append);
+  assert.equal(replace.text, append.text.replaceAll('::text) > COALESCE(', '::text) >= COALESCE('));
+  assert.notEqual(replace.text, append.text);
+  assert.deepEqual(replace.values, append.values);
+});
+
+/** jsonb_build_object takes at most 100 arguments. */
+test('latest merge builds the versions of a wide table 50 columns at a time', () => {
+  const wide = Array.from({ length: 120 }, (_, i) => `trait_${i}`);
+  const table: TableBatch = {
+    table: 'users',
+    mode: 'latest',
+    columns: [...columns, ...wide.map((name) => ({ name, type: 'text' as const }))],
+    rows: [],
+  };
+  const { text } = sql.merge({ schema: 'web', table: 'users' }, 's', table, {
+    mode: 'append',
+    storedColumns: [],
+  });
+  assert.equal(text.match(/jsonb_build_object\(/g)?.length, 3);
 });
 
 test('bookkeeping: loads, migrations, dead letters', () => {

@@ -15,6 +15,7 @@ import {
   type Statement,
   type TableRef,
 } from '../dialect.js';
+import { latestMerge, parameters, traitColumns, type VersionSyntax } from '../trait-versions.js';
 
 /** PostgreSQL silently truncates longer identifiers (which could merge two columns), so they are refused. */
 const MAX_IDENTIFIER_BYTES = postgresRules.maxIdentifierBytes;
@@ -195,9 +196,9 @@ export function copyFromStdin(staging: string, columns: readonly Column[]): stri
  * - `replace`: one staged row per id (an upsert may not touch a row twice), and a stored row is
  *   overwritten: every column of the batch from the staged row, the stored columns the batch does
  *   not carry cleared, `uuid_ts` the load time.
- * `users` (`latest`): one staged row per id (the newest), and a stored row is only overwritten by a
- * newer `received_at` (`replace`: or the same, so a replay of the event that wrote it re-applies the
- * transform); a trait the newer row does not carry keeps its earlier value (traits accumulate).
+ * `users` (`latest`): one staged row per id (the newest), and each column of a stored row takes the
+ * staged value only when its version is newer (`latestMerge`; `replace`: or the same, so a replay of
+ * the event that wrote it re-applies the transform); a row nothing of which wins is left as it is.
  */
 export function merge(
   ref: TableRef,
@@ -228,18 +229,45 @@ export function merge(
       .concat(loadTime);
     return { text: `${insert}${newestPerId} ON CONFLICT (${id}) DO UPDATE SET ${updates.join(', ')}` };
   }
-  const updates = carried
-    .map((q) =>
-      q === receivedAt ? `${q} = EXCLUDED.${q}` : `${q} = COALESCE(EXCLUDED.${q}, ${target}.${q})`,
-    )
-    .concat(loadTime);
-  const wins = options.mode === 'replace' ? '>=' : '>';
+  const traits = traitColumns(table.columns.map((c) => c.name));
+  const others = traitColumns(options.storedColumns).filter((name) => !traits.includes(name));
+  const values: string[] = [];
+  const users = latestMerge(
+    postgresVersions,
+    { stored: '"stored"', staged: 'EXCLUDED' },
+    traits,
+    others,
+    options.mode === 'replace' ? '>=' : '>',
+    parameters(values),
+  );
   return {
     text:
-      `${insert}${newestPerId} ON CONFLICT (${id}) DO UPDATE SET ${updates.join(', ')}` +
-      ` WHERE EXCLUDED.${receivedAt} ${wins} ${target}.${receivedAt}`,
+      `INSERT INTO ${target} AS "stored" (${names})${newestPerId}` +
+      ` ON CONFLICT (${id}) DO UPDATE SET ${[...users.assignments(), loadTime].join(', ')}` +
+      ` WHERE ${users.changes()}`,
+    values,
   };
 }
+
+/** `jsonb_build_object` takes at most 100 arguments: the versions are built 50 columns at a time. */
+const BUILD_CHUNK = 50;
+
+/** `_trait_versions` on PostgreSQL: `jsonb`, `{column: version}`. */
+const postgresVersions: VersionSyntax = {
+  quoteIdent,
+  read: (versions, column, param) => `(${versions} ->> ${param(column)}::text)`,
+  build: (entries, param) => {
+    if (entries.length === 0) return `'{}'::jsonb`;
+    const chunks: string[] = [];
+    for (let start = 0; start < entries.length; start += BUILD_CHUNK) {
+      const pairs = entries
+        .slice(start, start + BUILD_CHUNK)
+        .map(([column, version]) => `${param(column)}::text, ${version}`);
+      chunks.push(`jsonb_build_object(${pairs.join(', ')})`);
+    }
+    return `jsonb_strip_nulls(${chunks.join(' || ')})`;
+  },
+};
 
 export function bookkeeping(meta: string): Statement[] {
   const m = quoteIdent(meta);

@@ -284,40 +284,66 @@ const usersBatch: TableBatch = {
   columns: [
     { name: 'id', type: 'text' },
     { name: 'received_at', type: 'timestamp' },
+    { name: '_trait_versions', type: 'json' },
     { name: 'email', type: 'text' },
   ],
   rows: [],
 };
 
-test('dedup: one staged row per id, the newest; for users only rows newer than the stored one', () => {
+test('dedup: one staged row per id, the newest; for users only rows with a newer trait or time', () => {
   assert.equal(
-    sql.dedupStaging(orders, 'eventpipe_staging_0', appendBatch),
+    sql.dedupStaging(orders, 'eventpipe_staging_0', appendBatch).text,
     'INSERT INTO "eventpipe_staging_0" ("id", "user_id", "received_at", "items") SELECT "id", "user_id", "received_at", "items"' +
       ' FROM (SELECT "id", "user_id", "received_at", "items", ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "received_at" DESC) AS "eventpipe_rank"' +
       ' FROM "eventpipe_staging_0_raw") AS "ranked" WHERE "eventpipe_rank" = 1',
   );
-  assert.equal(
-    sql.dedupStaging(users, 'eventpipe_staging_1', usersBatch),
-    'INSERT INTO "eventpipe_staging_1" ("id", "received_at", "email") SELECT "id", "received_at", "email"' +
-      ' FROM (SELECT "id", "received_at", "email", ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "received_at" DESC) AS "eventpipe_rank"' +
+  const offered = (alias: string) =>
+    `NULLIF(JSON_EXTRACT_PATH_TEXT(JSON_SERIALIZE(${alias}."_trait_versions"), $1::VARCHAR), '')`;
+  const held = (alias: string) =>
+    `COALESCE(${offered(alias)}, CASE WHEN ${alias}."_trait_versions" IS NULL AND ${alias}."email" IS NOT NULL` +
+    ` THEN TO_CHAR(${alias}."received_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') END, '')`;
+  assert.deepEqual(sql.dedupStaging(users, 'eventpipe_staging_1', usersBatch), {
+    text:
+      'INSERT INTO "eventpipe_staging_1" ("id", "received_at", "_trait_versions", "email") SELECT "id", "received_at", "_trait_versions", "email"' +
+      ' FROM (SELECT "id", "received_at", "_trait_versions", "email", ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "received_at" DESC) AS "eventpipe_rank"' +
       ' FROM "eventpipe_staging_1_raw") AS "ranked" WHERE "eventpipe_rank" = 1' +
-      ' AND NOT EXISTS (SELECT 1 FROM "web"."users" AS "stored" WHERE "stored"."id" = "ranked"."id" AND "stored"."received_at" >= "ranked"."received_at")',
-  );
+      ' AND NOT EXISTS (SELECT 1 FROM "web"."users" AS "stored" WHERE "stored"."id" = "ranked"."id"' +
+      ` AND NOT ("ranked"."received_at" > "stored"."received_at" OR (${offered('"ranked"')} IS NOT NULL AND ${offered('"ranked"')} > ${held('"stored"')})))`,
+    values: ['email'],
+  });
 });
 
-test('merge: append is an anti-join insert; users is a MERGE upsert where traits accumulate', () => {
+test('merge: append is an anti-join insert; users is a MERGE upsert, latest version per trait', () => {
   assert.equal(
     sql.merge(orders, 'eventpipe_staging_0', appendBatch).text,
     'INSERT INTO "web"."order_completed" ("id", "user_id", "received_at", "items") SELECT "id", "user_id", "received_at", "items"' +
       ' FROM "eventpipe_staging_0" AS "staged"' +
       ' WHERE NOT EXISTS (SELECT 1 FROM "web"."order_completed" AS "stored" WHERE "stored"."id" = "staged"."id")',
   );
-  assert.equal(
-    sql.merge(users, 'eventpipe_staging_1', usersBatch).text,
-    'MERGE INTO "web"."users" USING "eventpipe_staging_1" AS "staged" ON "web"."users"."id" = "staged"."id"' +
-      ' WHEN MATCHED THEN UPDATE SET "received_at" = "staged"."received_at",' +
-      ' "email" = COALESCE("staged"."email", "web"."users"."email"), "uuid_ts" = GETDATE()' +
-      ' WHEN NOT MATCHED THEN INSERT ("id", "received_at", "email") VALUES ("staged"."id", "staged"."received_at", "staged"."email")',
+  const target = '"web"."users"';
+  const offered = `NULLIF(JSON_EXTRACT_PATH_TEXT(JSON_SERIALIZE("staged"."_trait_versions"), $1::VARCHAR), '')`;
+  const held = (column: string, key: string) =>
+    `COALESCE(NULLIF(JSON_EXTRACT_PATH_TEXT(JSON_SERIALIZE(${target}."_trait_versions"), ${key}::VARCHAR), ''),` +
+    ` CASE WHEN ${target}."_trait_versions" IS NULL AND ${target}."${column}" IS NOT NULL` +
+    ` THEN TO_CHAR(${target}."received_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') END, '')`;
+  const wins = `(${offered} IS NOT NULL AND ${offered} > ${held('email', '$1')})`;
+  assert.deepEqual(
+    sql.merge(users, 'eventpipe_staging_1', usersBatch, {
+      mode: 'append',
+      storedColumns: ['id', 'received_at', '_trait_versions', 'email', 'plan', 'uuid_ts'],
+    }),
+    {
+      text:
+        `MERGE INTO ${target} USING "eventpipe_staging_1" AS "staged" ON ${target}."id" = "staged"."id"` +
+        ` WHEN MATCHED THEN UPDATE SET "email" = CASE WHEN ${wins} THEN "staged"."email" ELSE ${target}."email" END,` +
+        ` "_trait_versions" = JSON_PARSE('{' || LTRIM(` +
+        `COALESCE(',' || $3::VARCHAR || ':"' || CASE WHEN ${wins} THEN ${offered} ELSE NULLIF(${held('email', '$1')}, '') END || '"', '')` +
+        ` || COALESCE(',' || $4::VARCHAR || ':"' || NULLIF(${held('plan', '$2')}, '') || '"', ''), ',') || '}'),` +
+        ` "received_at" = GREATEST("staged"."received_at", ${target}."received_at"), "uuid_ts" = GETDATE()` +
+        ' WHEN NOT MATCHED THEN INSERT ("id", "received_at", "_trait_versions", "email")' +
+        ' VALUES ("staged"."id", "staged"."received_at", "staged"."_trait_versions", "staged"."email")',
+      values: ['email', 'plan', '"email"', '"plan"'],
+    },
   );
 });
 
@@ -331,25 +357,19 @@ test('merge in replace mode: a MERGE overwriting stored events, clearing what th
       ' WHEN NOT MATCHED THEN INSERT ("id", "user_id", "received_at", "items")' +
       ' VALUES ("staged"."id", "staged"."user_id", "staged"."received_at", "staged"."items")',
   );
-  // users: the same latest-wins MERGE in both modes; replace only lets a same-age row through dedup.
+  // users: per-trait latest-wins in both modes; replace lets the same version (a replay) win too.
+  const stored = { storedColumns: ['id', 'plan'] };
+  const append = sql.merge(users, 'eventpipe_staging_1', usersBatch, { mode: 'append', ...stored });
+  const replace = sql.merge(users, 'eventpipe_staging_1', usersBatch, { mode: 'replace', ...stored });
+  assert.equal(replace.text, append.text.replaceAll(`, '') > COALESCE(`, `, '') >= COALESCE(`));
+  assert.notEqual(replace.text, append.text);
+  const dedupAppend = sql.dedupStaging(users, 'eventpipe_staging_1', usersBatch).text;
+  const dedupReplace = sql.dedupStaging(users, 'eventpipe_staging_1', usersBatch, 'replace').text;
+  assert.equal(dedupReplace, dedupAppend.replaceAll(`, '') > COALESCE(`, `, '') >= COALESCE(`));
+  assert.notEqual(dedupReplace, dedupAppend);
   assert.equal(
-    sql.merge(users, 'eventpipe_staging_1', usersBatch, { mode: 'replace', storedColumns: ['id', 'plan'] })
-      .text,
-    sql.merge(users, 'eventpipe_staging_1', usersBatch).text,
-  );
-  assert.equal(
-    sql.dedupStaging(users, 'eventpipe_staging_1', usersBatch, 'replace'),
-    sql
-      .dedupStaging(users, 'eventpipe_staging_1', usersBatch)
-      .replace('"stored"."received_at" >= "ranked"', '"stored"."received_at" > "ranked"'),
-  );
-  assert.match(
-    sql.dedupStaging(users, 'eventpipe_staging_1', usersBatch, 'replace'),
-    /"stored"\."received_at" > "ranked"/,
-  );
-  assert.equal(
-    sql.dedupStaging(orders, 'eventpipe_staging_0', appendBatch, 'replace'),
-    sql.dedupStaging(orders, 'eventpipe_staging_0', appendBatch),
+    sql.dedupStaging(orders, 'eventpipe_staging_0', appendBatch, 'replace').text,
+    sql.dedupStaging(orders, 'eventpipe_staging_0', appendBatch).text,
   );
 });
 

@@ -24,6 +24,7 @@ import {
   type Statement,
   type TableRef,
 } from '../dialect.js';
+import { latestMerge, parameters, traitColumns, type VersionSyntax } from '../trait-versions.js';
 
 export const MAX_IDENTIFIER_BYTES = redshiftRules.maxIdentifierBytes;
 export const MAX_VARCHAR_BYTES = redshiftRules.maxTextBytes ?? 65535;
@@ -312,31 +313,68 @@ export function dropRawStaging(staging: string): string {
  * Raw staged rows → staging table with one row per id (the newest by `received_at`): Redshift's MERGE
  * requires that a target row match at most one source row, and a batch may hold an event twice (a
  * client retry after the stream's duplicate window). For `latest` tables, a staged row that would not
- * win over the stored one is dropped here too (older; in `replace` mode the same age wins), so the
- * merge only sees rows that win.
+ * change the stored one (no column of it has a newer version, see `latestMerge`; in `replace` mode the
+ * same version wins) is dropped here too, so the merge only sees rows that change something.
  */
 export function dedupStaging(
   ref: TableRef,
   staging: string,
   table: TableBatch,
   mode: LoadMode = 'append',
-): string {
+  storedColumns: readonly string[] = [],
+): Statement {
   const names = loadedColumns(table.columns)
     .map((c) => quoteIdent(c.name))
     .join(', ');
   const id = quoteIdent('id');
   const receivedAt = quoteIdent('received_at');
   const rank = quoteIdent('eventpipe_rank');
-  const keeps = mode === 'replace' ? '>' : '>=';
-  const notNewer =
-    table.mode === 'latest'
-      ? ` AND NOT EXISTS (SELECT 1 FROM ${qualified(ref)} AS "stored" WHERE "stored".${id} = "ranked".${id} AND "stored".${receivedAt} ${keeps} "ranked".${receivedAt})`
-      : '';
-  return (
-    `INSERT INTO ${quoteIdent(staging)} (${names}) SELECT ${names} FROM (SELECT ${names},` +
-    ` ROW_NUMBER() OVER (PARTITION BY ${id} ORDER BY ${receivedAt} DESC) AS ${rank}` +
-    ` FROM ${quoteIdent(rawStagingName(staging))}) AS "ranked" WHERE ${rank} = 1${notNewer}`
-  );
+  const values: string[] = [];
+  let notNewer = '';
+  if (table.mode === 'latest') {
+    const users = usersMerge(table, storedColumns, mode, { stored: '"stored"', staged: '"ranked"' }, values);
+    notNewer = ` AND NOT EXISTS (SELECT 1 FROM ${qualified(ref)} AS "stored" WHERE "stored".${id} = "ranked".${id} AND NOT (${users.changes()}))`;
+  }
+  return {
+    text:
+      `INSERT INTO ${quoteIdent(staging)} (${names}) SELECT ${names} FROM (SELECT ${names},` +
+      ` ROW_NUMBER() OVER (PARTITION BY ${id} ORDER BY ${receivedAt} DESC) AS ${rank}` +
+      ` FROM ${quoteIdent(rawStagingName(staging))}) AS "ranked" WHERE ${rank} = 1${notNewer}`,
+    values,
+  };
+}
+
+/**
+ * `_trait_versions` on Redshift: `SUPER`, `{column: version}`, read through its JSON text (a SUPER
+ * path takes no bind parameter) and built as JSON text. Versions are plain ASCII without quotes or
+ * backslashes (`traitVersion`) and keys are JSON-encoded here, so the text needs no escaping in SQL.
+ */
+const redshiftVersions: VersionSyntax = {
+  quoteIdent,
+  // JSON_EXTRACT_PATH_TEXT gives '' for a missing key (and JSON_SERIALIZE of NULL is 'null').
+  read: (versions, column, param) =>
+    `NULLIF(JSON_EXTRACT_PATH_TEXT(JSON_SERIALIZE(${versions}), ${param(column)}::VARCHAR), '')`,
+  build: (entries, param) => {
+    if (entries.length === 0) return `JSON_PARSE('{}')`;
+    const members = entries.map(
+      ([column, version]) =>
+        `COALESCE(',' || ${param(JSON.stringify(column))}::VARCHAR || ':"' || ${version} || '"', '')`,
+    );
+    return `JSON_PARSE('{' || LTRIM(${members.join(' || ')}, ',') || '}')`;
+  },
+};
+
+function usersMerge(
+  table: TableBatch,
+  storedColumns: readonly string[],
+  mode: LoadMode,
+  aliases: { stored: string; staged: string },
+  values: string[],
+) {
+  const traits = traitColumns(loadedColumns(table.columns).map((c) => c.name));
+  const others = traitColumns(storedColumns).filter((name) => !traits.includes(name));
+  const wins = mode === 'replace' ? '>=' : '>';
+  return latestMerge(redshiftVersions, aliases, traits, others, wins, parameters(values));
 }
 
 /**
@@ -348,8 +386,8 @@ export function dedupStaging(
  *   column of the batch from the staged row, the stored columns the batch does not carry cleared, and
  *   `uuid_ts` the load time; new ids are inserted. One statement, the same result as PostgreSQL's
  *   upsert, and what Redshift does for an UPDATE anyway (delete the old row version, insert the new).
- * `users` (`latest`): MERGE on id; staging holds only winning rows, and a trait the newer row does not
- * carry keeps its stored value, as on PostgreSQL.
+ * `users` (`latest`): MERGE on id; staging holds only rows that change the stored one, and each column
+ * takes the staged value only when its version is newer (`latestMerge`), as on PostgreSQL.
  */
 export function merge(
   ref: TableRef,
@@ -370,22 +408,26 @@ export function merge(
     };
   }
   const carried = columns.filter((name) => name !== 'id').map(quoteIdent);
+  const values: string[] = [];
   const updates =
     table.mode === 'append'
       ? carried
           .map((q) => `${q} = "staged".${q}`)
           .concat(clearedColumns(table, options.storedColumns).map((name) => `${quoteIdent(name)} = NULL`))
-      : carried.map((q) =>
-          q === quoteIdent('received_at')
-            ? `${q} = "staged".${q}`
-            : `${q} = COALESCE("staged".${q}, ${target}.${q})`,
-        );
-  const values = columns.map((name) => `"staged".${quoteIdent(name)}`).join(', ');
+      : usersMerge(
+          table,
+          options.storedColumns,
+          options.mode,
+          { stored: target, staged: '"staged"' },
+          values,
+        ).assignments();
+  const inserted = columns.map((name) => `"staged".${quoteIdent(name)}`).join(', ');
   return {
     text:
       `MERGE INTO ${target} USING ${source} AS "staged" ON ${target}.${id} = "staged".${id}` +
       ` WHEN MATCHED THEN UPDATE SET ${[...updates, `${quoteIdent(UUID_TS)} = GETDATE()`].join(', ')}` +
-      ` WHEN NOT MATCHED THEN INSERT (${names}) VALUES (${values})`,
+      ` WHEN NOT MATCHED THEN INSERT (${names}) VALUES (${inserted})`,
+    ...(values.length > 0 ? { values } : {}),
   };
 }
 

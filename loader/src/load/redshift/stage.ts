@@ -70,7 +70,7 @@ export function createRedshiftStage(options: RedshiftStageOptions) {
 
   return async function stage(
     client: ClientBase,
-    { target, staging, table, batch }: StagingTarget,
+    { target, staging, table, batch, storedColumns }: StagingTarget,
   ): Promise<void> {
     const source = batch.sources.find((s) => s.schema === target.schema);
     if (!source) throw new Error(`batch ${batch.batchId} has no source for schema ${target.schema}`);
@@ -117,7 +117,8 @@ export function createRedshiftStage(options: RedshiftStageOptions) {
         attempt,
       );
     }
-    await client.query(dedupStaging(target, staging, table, batch.mode));
+    const dedup = dedupStaging(target, staging, table, batch.mode, storedColumns);
+    await client.query({ text: dedup.text, values: dedup.values ?? [] });
     await client.query(dropRawStaging(staging));
   };
 }
