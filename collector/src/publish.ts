@@ -17,6 +17,7 @@
  */
 import { createInbox, headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { HttpError } from './errors.js';
+import { isStreamFullError, streamFullReason } from './stream-limits.js';
 
 export interface OutgoingMessage {
   subject: string;
@@ -106,6 +107,7 @@ export function readPubAck(msg: Pick<Msg, 'data' | 'headers' | 'string'>, subjec
   }
   if (ack.error) {
     const what = ack.error.description ?? `error ${ack.error.err_code ?? ack.error.code}`;
+    if (isStreamFullError(what)) return { problem: streamFullReason(what) };
     return { problem: `NATS JetStream: ${what}` };
   }
   if (!ack.stream) return { problem: `NATS JetStream answered without a stream name for ${subject}` };

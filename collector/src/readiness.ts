@@ -1,11 +1,12 @@
 /**
  * `/health/ready`: the collector can store events only while NATS is connected and the stream
- * exists. The connection state comes from NATS status events (free); the stream check is a JetStream
+ * exists and has room. The connection state comes from NATS status events (free); the stream check is a JetStream
  * API call, so its answer is cached briefly and shared by concurrent probes instead of asking NATS on
  * every probe of every load balancer.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { streamFullness, streamFullReason } from './stream-limits.js';
 
 export interface ReadyState {
   ready: boolean;
@@ -18,6 +19,8 @@ export interface ReadinessOptions {
   stream: string;
   /** How long a stream check answers for. */
   cacheMs: number;
+  /** Free bytes the stream needs for the collector to call itself ready: the largest event. */
+  headroomBytes: number;
 }
 
 export function createReadiness(
@@ -39,8 +42,11 @@ export function createReadiness(
 
   const checkStream = async (): Promise<ReadyState> => {
     try {
-      await jsm.streams.info(options.stream);
-      return { ready: true };
+      const info = await jsm.streams.info(options.stream);
+      const full = streamFullness(info, options.headroomBytes);
+      return full === undefined
+        ? { ready: true }
+        : { ready: false, reason: `stream ${options.stream}: ${streamFullReason(full)}` };
     } catch (error) {
       return { ready: false, reason: `stream ${options.stream}: ${(error as Error).message}` };
     }

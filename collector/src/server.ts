@@ -53,7 +53,11 @@ export async function startCollector(config: Config, log: Logger): Promise<Runni
       metrics,
       tracing: tracingStarted(),
       publish: publisher.publish,
-      readiness: createReadiness(nc, jsm, { stream: config.nats.stream, cacheMs: READINESS_CACHE_MS }),
+      readiness: createReadiness(nc, jsm, {
+        stream: config.nats.stream,
+        cacheMs: READINESS_CACHE_MS,
+        headroomBytes: config.collector.maxEventBytes,
+      }),
     });
     await app.listen({ host: config.collector.host, port: config.collector.port });
     const address = app.server.address();

@@ -38,13 +38,16 @@ export interface PostOptions {
 
 export const basicAuth = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
 
-export async function startHarness(collector: Partial<Config['collector']> = {}): Promise<Harness> {
+export async function startHarness(
+  collector: Partial<Config['collector']> = {},
+  natsSettings: Partial<Config['nats']> = {},
+): Promise<Harness> {
   const nats = await startNats();
   const config = loadConfig(
     {},
     {
       sources: [{ id: SOURCE_ID, writeKeys: [WRITE_KEY] }],
-      nats: { url: nats.url },
+      nats: { ...natsSettings, url: nats.url },
       collector: { host: '127.0.0.1', port: 0, metricsHost: '127.0.0.1', metricsPort: 0, ...collector },
     },
   );
