@@ -34,6 +34,7 @@ import {
 } from './metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { trustedProxies } from './proxies.js';
+import { serverTimeouts } from './timeouts.js';
 
 export interface AppOptions {
   config: Pick<Config, 'collector' | 'sources'> & { nats: Pick<Config['nats'], 'subjectPrefix'> };
@@ -83,6 +84,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     trustProxy: trustedProxies(collector.trustedProxies),
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
+    ...serverTimeouts(collector),
   });
 
   // Once closing, each answer also closes its keep-alive connection: fastify closes the connections

@@ -70,6 +70,19 @@ export const ConfigSchema = Type.Object({
       maxInflightEvents: Type.Integer({ minimum: 1, default: 10000 }),
       /** The same bound in bytes of payload, since 10,000 events of 32 KB each would be 320 MB. */
       maxInflightBytes: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024 }),
+      /**
+       * Slow clients (slowloris): a request's headers must arrive within headersTimeoutMs of the
+       * connection or the previous request, and the whole request, body included, within
+       * requestTimeoutMs; otherwise Node answers 408 and closes the socket. The defaults are generous
+       * for mobile networks and still close a socket that trickles bytes within seconds.
+       */
+      headersTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+      requestTimeoutMs: Type.Integer({ minimum: 100, default: 30_000 }),
+      /**
+       * An idle keep-alive connection is closed after this long. Above the 60 s idle timeout of the
+       * usual load balancers, so the collector never closes a connection the balancer is reusing.
+       */
+      keepAliveTimeoutMs: Type.Integer({ minimum: 100, default: 72_000 }),
       /** Addresses or CIDRs whose X-Forwarded-For is believed. */
       trustedProxies: Type.Array(Type.String(), { default: [] }),
       corsOrigins: Type.Array(Type.String(), { default: ['*'] }),
