@@ -35,6 +35,7 @@ import {
 import { healthRoutes } from './routes/health.js';
 import { trustedProxies } from './proxies.js';
 import { serverTimeouts } from './timeouts.js';
+import { ipRateLimiter, limitSources } from './rate-limit.js';
 
 export interface AppOptions {
   config: Pick<Config, 'collector' | 'sources'> & { nats: Pick<Config['nats'], 'subjectPrefix'> };
@@ -120,9 +121,23 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Listed by name: a `*` wildcard does not cover `Authorization`, which analytics-next sends with
     // every call, and without it each call fails in the browser and the SDK retries forever.
     allowedHeaders: ['authorization', 'content-type', 'content-encoding', 'traceparent'],
-    exposedHeaders: ['retry-after'],
+    exposedHeaders: ['retry-after', 'x-ratelimit-reset'],
     maxAge: 86_400,
   });
+
+  // Before the body is read, so a flooding IP costs no parsing. Probes (GET) are not limited.
+  if (collector.rateLimitPerIp > 0) {
+    const perIp = ipRateLimiter(collector);
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (request.method !== 'POST') return done();
+      try {
+        perIp.take(request.ip, `IP ${request.ip}`);
+      } catch (error) {
+        return done(error as HttpError);
+      }
+      done();
+    });
+  }
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
@@ -176,7 +191,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   void app.register(healthRoutes, { readiness: options.readiness });
   void app.register(segmentRoutes, {
-    authenticate: createAuthenticator(options.config.sources),
+    authenticate: limitSources(
+      createAuthenticator(options.config.sources),
+      collector,
+      options.config.sources.length,
+    ),
     publish: options.publish,
     subjectPrefix: options.config.nats.subjectPrefix,
     limits: {

@@ -83,6 +83,21 @@ export const ConfigSchema = Type.Object({
        * usual load balancers, so the collector never closes a connection the balancer is reusing.
        */
       keepAliveTimeoutMs: Type.Integer({ minimum: 100, default: 72_000 }),
+      /**
+       * Rate limits, off (0) by default: requests per second per client IP (`request.ip`, so behind
+       * a proxy set trustedProxies) and per source (after its write key is checked), each with a
+       * burst allowance. Refusals are 429 with Retry-After and x-ratelimit-reset.
+       */
+      rateLimitPerIp: Type.Number({ minimum: 0, default: 0, description: 'requests/s per IP; 0 = off' }),
+      rateLimitPerIpBurst: Type.Integer({ minimum: 1, default: 100 }),
+      rateLimitPerSource: Type.Number({
+        minimum: 0,
+        default: 0,
+        description: 'requests/s per source; 0 = off',
+      }),
+      rateLimitPerSourceBurst: Type.Integer({ minimum: 1, default: 1000 }),
+      /** IPs whose buckets are kept (least recently seen evicted first): bounds the limiter's memory. */
+      rateLimitMaxIps: Type.Integer({ minimum: 1, default: 50_000 }),
       /** Addresses or CIDRs whose X-Forwarded-For is believed. */
       trustedProxies: Type.Array(Type.String(), { default: [] }),
       corsOrigins: Type.Array(Type.String(), { default: ['*'] }),
