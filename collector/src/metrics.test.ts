@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventsInBody, rejectionReason, unavailableCause } from './metrics.js';
 import { unavailable } from './publish.js';
+import { streamFullReason } from './stream-limits.js';
 
 test('a 503 is labelled with its cause, read from the refusal the publisher makes', () => {
   const cause = (reason: string) => unavailableCause(unavailable(reason, 1).message);
@@ -11,11 +12,12 @@ test('a 503 is labelled with its cause, read from the refusal the publisher make
   );
   assert.equal(cause('no acknowledgement from NATS JetStream within 2000 ms'), 'publish_timeout');
   assert.equal(cause('no JetStream stream stores subject events.web.track (stream missing?)'), 'no_stream');
+  assert.equal(cause(streamFullReason('maximum bytes exceeded')), 'stream_full');
   assert.equal(cause('NATS: connection closed'), 'nats');
 });
 
 test('refusals are labelled by a fixed reason set and count the events of the body', () => {
-  assert.deepEqual([400, 401, 404, 413, 415, 503, 500, 429].map(rejectionReason), [
+  assert.deepEqual([400, 401, 404, 413, 415, 503, 500, 429, 418].map(rejectionReason), [
     'invalid',
     'unauthorized',
     'not_found',
@@ -23,6 +25,7 @@ test('refusals are labelled by a fixed reason set and count the events of the bo
     'unsupported_media_type',
     'unavailable',
     'internal_error',
+    'rate_limited',
     'other',
   ]);
   assert.equal(eventsInBody({ value: { batch: [{}, {}, {}] } }), 3);

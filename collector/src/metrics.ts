@@ -7,12 +7,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Why a request got 503, from the refusal's message (see publish.ts `unavailable`). */
-export type UnavailableCause = 'inflight_limit' | 'publish_timeout' | 'no_stream' | 'nats' | 'closing';
+export type UnavailableCause =
+  'inflight_limit' | 'publish_timeout' | 'no_stream' | 'stream_full' | 'nats' | 'closing';
 
 export function unavailableCause(message: string): UnavailableCause {
   if (message.includes('awaiting acknowledgement')) return 'inflight_limit';
   if (message.includes('no acknowledgement')) return 'publish_timeout';
   if (message.includes('no JetStream stream')) return 'no_stream';
+  if (message.includes('event buffer')) return 'stream_full';
   return 'nats';
 }
 
@@ -29,6 +31,8 @@ export function rejectionReason(status: number): string {
       return 'too_large';
     case 415:
       return 'unsupported_media_type';
+    case 429:
+      return 'rate_limited';
     case 503:
       return 'unavailable';
     default:
