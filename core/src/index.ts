@@ -16,3 +16,4 @@ export { traceparentOf, spanContextOf } from './telemetry/trace-context.js';
 export { tracingStarted } from './telemetry/enabled.js';
 export { exportRegistry } from './telemetry/exported-registries.js';
 export { startMetricsServer, type MetricsServer } from './telemetry/metrics-server.js';
+export { startHealthServer, type HealthServer, type HealthState } from './telemetry/health-server.js';

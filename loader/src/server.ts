@@ -14,6 +14,7 @@ import {
   envName,
   exportRegistry,
   requireSetting,
+  startHealthServer,
   type Config,
   type Logger,
 } from '@eventpipe/core';
@@ -21,7 +22,6 @@ import { HandBack } from './ack.js';
 import { Batcher } from './batch.js';
 import { ensureConsumer, pullDeliveries } from './consume.js';
 import { createEnricher, EnrichmentConfigError, type Enricher } from './enrich/index.js';
-import { startHealthServer } from './health.js';
 import { watchMaxDeliveries } from './max-deliveries.js';
 import { createPipeline, runBatches, type Checkpoint } from './pipeline.js';
 import { createLoaderMetrics } from './pipeline-metrics.js';

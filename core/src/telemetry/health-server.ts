@@ -1,16 +1,16 @@
 /**
- * The loader's HTTP side: `/health/live` (the batch loop runs), `/health/ready` (started, not
- * shutting down, and the last batch attempt did not fail) and `/metrics` (Prometheus). The loader
- * takes no traffic, so readiness is for operators and dashboards: it does not gate anything.
+ * The HTTP side of a process that takes no traffic (loader, operator): `/health/live`,
+ * `/health/ready` and `/metrics` (Prometheus) on one port, which the probes and the scrapers share.
+ * Each process says what live and ready mean for it.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
 export interface HealthState {
-  /** Why the loader can no longer work (restart it), or undefined while it can. */
+  /** Why the process can no longer work (restart it), or undefined while it can. */
   notLive(): string | undefined;
-  /** Why the loader is not ready, or undefined when it is. */
+  /** Why the process is not ready, or undefined when it is. */
   notReady(): string | undefined;
 }
 
