@@ -35,6 +35,7 @@ import { decideReplicas, type Recommendation } from './scaling.js';
 import { checkSecrets, describeMissingSecret, type MissingSecret } from './secrets.js';
 import { StreamManager, type NatsCredentials } from './stream.js';
 import type { EventPipeline, KubeObject } from './types.js';
+import { createOperatorMetrics, type OperatorMetrics, type ReconcileResult } from './metrics.js';
 
 export const FIELD_MANAGER = 'eventpipe-operator';
 export const PAUSED_ANNOTATION = `${API_GROUP}/paused`;
@@ -60,12 +61,16 @@ export interface OperatorOptions {
   /** Each pipeline's stream, lag and status are checked this often. Default 15 s. */
   pollMs?: number;
   watchTimeoutSeconds?: number;
+  /** Where reconciles, leadership and conditions are counted; a registry of its own when absent. */
+  metrics?: OperatorMetrics;
 }
 
 export interface RunningOperator {
   isLeader(): boolean;
   /** True once the informers have listed everything (readiness). */
   isSynced(): boolean;
+  /** The operator's Prometheus metrics (served on the health port's `/metrics`). */
+  metrics: OperatorMetrics;
   stop(): Promise<void>;
 }
 
@@ -114,7 +119,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const pollMs = options.pollMs ?? 15_000;
   let leading = options.leaderElection === false;
 
-  const queue = new WorkQueue((key) => (leading ? reconcile(key) : Promise.resolve()), log);
+  const metrics = options.metrics ?? createOperatorMetrics();
+  const queue = new WorkQueue((key) => (leading ? observedReconcile(key) : Promise.resolve()), log);
 
   const pipelineInformers = namespaces.map(
     (namespace) =>
@@ -265,12 +271,31 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     );
   }
 
-  async function reconcile(key: string): Promise<void> {
+  /** One reconcile, counted by result and timed. */
+  async function observedReconcile(key: string): Promise<void> {
+    const started = performance.now();
+    const count = (result: ReconcileResult) => {
+      metrics.reconciles.inc({ result });
+      metrics.reconcileSeconds.observe((performance.now() - started) / 1000);
+      return result;
+    };
+    try {
+      count(await reconcile(key));
+    } catch (error) {
+      count('error');
+      throw error;
+    }
+  }
+
+  async function reconcile(key: string): Promise<ReconcileResult> {
     const pipeline = getPipeline(key);
-    if (!pipeline) return;
+    if (!pipeline) return 'gone';
     const { namespace, name } = pipeline.metadata;
     const plog = log.child({ pipeline: `${namespace}/${name}` });
-    if (pipeline.metadata.deletionTimestamp) return finalize(pipeline, plog);
+    if (pipeline.metadata.deletionTimestamp) {
+      await finalize(pipeline, plog);
+      return 'finalized';
+    }
 
     const paused = pipeline.metadata.annotations?.[PAUSED_ANNOTATION] === 'true';
     const missingApis: MissingApi[] = [];
@@ -377,7 +402,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
           ),
         ).catch(() => {});
         if (!invalid) throw error; // retried with backoff; an invalid spec waits for the next change
-        return;
+        return 'invalid_spec';
       }
     }
     await writeStatus(
@@ -386,6 +411,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     );
     if (stream && !stream.ready) throw new Error(`stream not ready: ${stream.message}`);
     queue.addAfter(key, pollMs);
+    return paused ? 'skipped_paused' : 'success';
   }
 
   function status(
@@ -414,6 +440,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     );
   }
 
+  metrics.measure(
+    () => leading,
+    () => allPipelines().map((p) => previousStatus(p)?.conditions),
+  );
   for (const informer of [...pipelineInformers, ...deploymentInformers]) informer.start();
   let synced = false;
   void Promise.all([...pipelineInformers, ...deploymentInformers].map((i) => i.synced)).then(
@@ -459,6 +489,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   return {
     isLeader: () => leading,
     isSynced: () => synced,
+    metrics,
     stop: async () => {
       clearInterval(resync);
       await elector?.stop();

@@ -14,4 +14,5 @@ export {
 export { loadKubeConfig } from './kube/config.js';
 export { nextStatus, setCondition, type Observation } from './status.js';
 export { decideReplicas, type ScalingPolicy } from './scaling.js';
+export { createOperatorMetrics, type OperatorMetrics, type ReconcileResult } from './metrics.js';
 export { KubeClient, KubeError, isStatus } from './kube/client.js';

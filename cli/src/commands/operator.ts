@@ -1,6 +1,5 @@
-import { createServer } from 'node:http';
 import { hostname } from 'node:os';
-import { createLogger, loadConfig } from '@eventpipe/core';
+import { createLogger, exportRegistry, loadConfig, startHealthServer } from '@eventpipe/core';
 import type { Command } from '../command.js';
 import { settingsHelp, untilSignal } from '../process.js';
 import { operatorRenderCommand } from './operator-render.js';
@@ -14,7 +13,7 @@ Without a subcommand, runs the Kubernetes operator: reconciles every EventPipeli
 loaders, their Services, autoscalers and budgets, and the JetStream stream and consumer, and keeps
 their status. It finds its cluster in-cluster (service account), else through KUBECONFIG or
 ~/.kube/config, keeps its leader-election Lease in POD_NAMESPACE (default "default"), and serves
-/health/live and /health/ready on the health port. SIGTERM releases the Lease and stops it.
+/health/live, /health/ready and Prometheus /metrics on the health port. SIGTERM releases the Lease and stops it.
 
 Subcommands:
 ${subcommands.map((c) => `  ${c.name.padEnd(8)}  ${c.summary}`).join('\n')}
@@ -45,18 +44,23 @@ async function runOperator(): Promise<number> {
     leaseDurationSeconds: settings.leaseDurationSeconds,
     identity,
   });
-  const health = createServer((req, res) => {
-    const ok = req.url === '/health/live' || (req.url === '/health/ready' && operator.isSynced());
-    res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok' : 'not ready');
-  });
-  health.listen(settings.healthPort);
+  const { registry } = operator.metrics;
+  const unexport = exportRegistry(registry);
+  // One port for the probes and the scrapes: the chart's ServiceMonitor reads /metrics on it.
+  const health = await startHealthServer(
+    '0.0.0.0',
+    settings.healthPort,
+    { notLive: () => undefined, notReady: () => (operator.isSynced() ? undefined : 'informers not synced') },
+    registry,
+  );
   log.info(
     { watchNamespaces: settings.watchNamespaces, leaseNamespace, identity, healthPort: settings.healthPort },
     'operator started',
   );
   const received = await signal;
   log.info({ signal: received }, 'stopping operator');
-  health.close();
+  await health.close();
+  unexport();
   await operator.stop();
   return 0;
 }

@@ -9,8 +9,10 @@ import assert from 'node:assert/strict';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { startNats, type NatsServer } from '@eventpipe/local';
+import { startHealthServer, type HealthServer } from '@eventpipe/core';
 import { KubeClient, startOperator, type RunningOperator } from '@eventpipe/operator';
 import { kubeSkip, startKube, type KubeCluster } from './harness.js';
+import { observations, scrape, value, type Families } from '../telemetry/scrape.js';
 import {
   condition,
   createNamespaceWithSecrets,
@@ -37,6 +39,7 @@ describe('operator against a real API server', { skip: kubeSkip() }, () => {
   let nc: NatsConnection;
   let client: KubeClient;
   let operator: RunningOperator;
+  let health: HealthServer;
   const started = Date.now();
 
   before(async () => {
@@ -57,9 +60,17 @@ describe('operator against a real API server', { skip: kubeSkip() }, () => {
       pollMs: 300,
       resyncMs: 1500,
     });
+    // Served as `eventpipe operator` serves it on its health port.
+    health = await startHealthServer(
+      '127.0.0.1',
+      0,
+      { notLive: () => undefined, notReady: () => undefined },
+      operator.metrics.registry,
+    );
   });
 
   after(async () => {
+    await health?.close();
     await operator?.stop();
     await nc?.close();
     await Promise.all([kube?.stop(), nats?.dispose()]);
@@ -212,6 +223,42 @@ describe('operator against a real API server', { skip: kubeSkip() }, () => {
       assert.equal(condition(await getPipeline('web'), 'ReconciliationPaused').status, 'False');
       await client.get(`/api/v1/namespaces/${NS}/configmaps/web-config`);
     });
+  });
+
+  test('/metrics counts reconciles by result, the leader and the pipelines by condition', async () => {
+    const metricsUrl = `http://127.0.0.1:${health.port}/metrics`;
+    const reconciles = (f: Families, result: string) =>
+      value(f, 'eventpipe_operator_reconciles_total', { result });
+    const before = await scrape(metricsUrl);
+    assert.equal(value(before, 'eventpipe_operator_leader'), 1);
+    assert.ok(reconciles(before, 'skipped_paused') > 0, 'the paused pipeline was counted as skipped');
+    await client.request('PATCH', pipelinePath(NS, 'web'), {
+      contentType: 'application/merge-patch+json',
+      body: { spec: { loader: { batch: { maxEvents: 778 } } } },
+    });
+    await eventually(async () => {
+      const p = await getPipeline('web');
+      assert.equal(p.status?.observedGeneration, p.metadata.generation);
+    });
+    const after = await scrape(metricsUrl);
+    assert.ok(reconciles(after, 'success') > reconciles(before, 'success'));
+    const counted = (f: Families) =>
+      ['success', 'error', 'skipped_paused', 'invalid_spec', 'finalized', 'gone'].reduce(
+        (sum, result) => sum + reconciles(f, result),
+        0,
+      );
+    // Every reconcile is both counted and timed.
+    assert.equal(observations(after, 'eventpipe_operator_reconcile_duration_seconds'), counted(after));
+    const pipelines = await client.get<{ items: unknown[] }>(pipelinePath(NS));
+    assert.equal(
+      value(after, 'eventpipe_operator_pipelines', { type: 'Ready' }),
+      pipelines.items.length,
+      'each pipeline has one Ready condition',
+    );
+    assert.equal(
+      value(after, 'eventpipe_operator_pipelines', { type: 'ReconciliationPaused', status: 'True' }),
+      0,
+    );
   });
 
   test('the operator recovers from a kube-apiserver restart without restarting itself', async () => {
