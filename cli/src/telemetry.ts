@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { otlpMetricsConfigured, tracesConfigured } from '@eventpipe/core/telemetry/enabled';
 
 /** The commands that run pipeline components in this process; others need no SDK. */
-const TRACED = new Set(['collector', 'loader', 'dev', 'replay']);
+const TRACED = new Set(['collector', 'loader', 'dev', 'replay', 'operator']);
 const SERVES_HTTP = new Set(['collector', 'dev']);
 
 /** `eventpipe dev --otlp URL`: the OTLP endpoint for the whole in-process pipeline. */

@@ -9,6 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   API_GROUP,
   API_VERSION,
@@ -17,6 +18,7 @@ import {
   pipelineConfig,
   type EventPipelineStatus,
   type Logger,
+  tracingStarted,
 } from '@eventpipe/core';
 import { KubeClient, type KubeResource } from './kube/client.js';
 import { Informer, objectKey } from './runtime/informer.js';
@@ -38,6 +40,7 @@ import type { EventPipeline, KubeObject } from './types.js';
 import { createOperatorMetrics, type OperatorMetrics, type ReconcileResult } from './metrics.js';
 
 export const FIELD_MANAGER = 'eventpipe-operator';
+const tracer = trace.getTracer('eventpipe-operator');
 export const PAUSED_ANNOTATION = `${API_GROUP}/paused`;
 /** Held while the stream must be deleted with the pipeline (deletionPolicy Delete). */
 export const STREAM_FINALIZER = `${API_GROUP}/stream`;
@@ -271,7 +274,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     );
   }
 
-  /** One reconcile, counted by result and timed. */
+  /** One reconcile, counted and timed by result, inside a span when tracing is on. */
   async function observedReconcile(key: string): Promise<void> {
     const started = performance.now();
     const count = (result: ReconcileResult) => {
@@ -279,12 +282,29 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       metrics.reconcileSeconds.observe((performance.now() - started) / 1000);
       return result;
     };
-    try {
-      count(await reconcile(key));
-    } catch (error) {
-      count('error');
-      throw error;
+    if (!tracingStarted()) {
+      try {
+        count(await reconcile(key));
+      } catch (error) {
+        count('error');
+        throw error;
+      }
+      return;
     }
+    const [namespace, name] = key.split('/');
+    const attributes = { 'eventpipe.pipeline.namespace': namespace, 'eventpipe.pipeline.name': name };
+    await tracer.startActiveSpan(`reconcile ${KIND}`, { attributes }, async (span) => {
+      try {
+        span.setAttribute('eventpipe.reconcile.result', count(await reconcile(key)));
+      } catch (error) {
+        span.setAttribute('eventpipe.reconcile.result', count('error'));
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
   }
 
   async function reconcile(key: string): Promise<ReconcileResult> {

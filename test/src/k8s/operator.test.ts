@@ -6,10 +6,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { tracing } from '@opentelemetry/sdk-node';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { startNats, type NatsServer } from '@eventpipe/local';
 import { startHealthServer, type HealthServer } from '@eventpipe/core';
+import { startTelemetry, type Telemetry } from '@eventpipe/core/telemetry';
 import { KubeClient, startOperator, type RunningOperator } from '@eventpipe/operator';
 import { kubeSkip, startKube, type KubeCluster } from './harness.js';
 import { observations, scrape, value, type Families } from '../telemetry/scrape.js';
@@ -40,9 +43,16 @@ describe('operator against a real API server', { skip: kubeSkip() }, () => {
   let client: KubeClient;
   let operator: RunningOperator;
   let health: HealthServer;
+  let telemetry: Telemetry;
+  const spans = new tracing.InMemorySpanExporter();
   const started = Date.now();
 
   before(async () => {
+    telemetry = startTelemetry({
+      serviceName: 'eventpipe-operator',
+      env: {},
+      spanProcessors: [new tracing.SimpleSpanProcessor(spans)],
+    });
     [kube, nats] = await Promise.all([
       startKube({ controllers: ['garbagecollector', 'namespace'] }),
       startNats(),
@@ -73,7 +83,7 @@ describe('operator against a real API server', { skip: kubeSkip() }, () => {
     await health?.close();
     await operator?.stop();
     await nc?.close();
-    await Promise.all([kube?.stop(), nats?.dispose()]);
+    await Promise.all([kube?.stop(), nats?.dispose(), telemetry?.shutdown()]);
     console.log(`# operator suite: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
@@ -259,6 +269,31 @@ describe('operator against a real API server', { skip: kubeSkip() }, () => {
       value(after, 'eventpipe_operator_pipelines', { type: 'ReconciliationPaused', status: 'True' }),
       0,
     );
+  });
+
+  test('each reconcile is a span with the pipeline and its result; a failure is recorded on it', async () => {
+    const reconciles = (name: string) =>
+      spans
+        .getFinishedSpans()
+        .filter(
+          (s) => s.name === 'reconcile EventPipeline' && s.attributes['eventpipe.pipeline.name'] === name,
+        );
+    const ok = reconciles('web').find((s) => s.attributes['eventpipe.reconcile.result'] === 'success');
+    assert.ok(ok, 'no successful reconcile span for web');
+    assert.equal(ok.attributes['eventpipe.pipeline.namespace'], NS);
+    // NATS that is not there: the stream cannot be ensured and the reconcile fails.
+    await client.request('POST', pipelinePath(NS), {
+      body: pipelineManifest(NS, 'broken', 'nats://127.0.0.1:1'),
+    });
+    const failed = await eventually(async () => {
+      const span = reconciles('broken').find((s) => s.attributes['eventpipe.reconcile.result'] === 'error');
+      assert.ok(span, 'no failed reconcile span for broken');
+      return span;
+    });
+    assert.equal(failed.status.code, SpanStatusCode.ERROR);
+    assert.ok(failed.events.some((e) => e.name === 'exception'));
+    await client.request('DELETE', pipelinePath(NS, 'broken'));
+    await gone(client, pipelinePath(NS, 'broken'));
   });
 
   test('the operator recovers from a kube-apiserver restart without restarting itself', async () => {
