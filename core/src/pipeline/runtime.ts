@@ -25,6 +25,8 @@ const POD_SECTIONS = ['logLevel', 'nats', 'collector', 'loader', 's3', 'warehous
 /** Ports the pods listen on; the operator's Services and probes use the same numbers. */
 export const COLLECTOR_PORT = 8080;
 export const LOADER_HEALTH_PORT = 8081;
+/** The collector's Prometheus `/metrics` (the loader serves its metrics on its health port). */
+export const COLLECTOR_METRICS_PORT = 9464;
 /** The durable consumer the loaders of a pipeline share. */
 export const LOADER_CONSUMER = 'loader';
 
@@ -84,6 +86,7 @@ export function pipelineConfig(spec: EventPipelineSpec): Config {
     },
     collector: {
       port: COLLECTOR_PORT,
+      metricsPort: COLLECTOR_METRICS_PORT,
       trustedProxies: collector.trustedProxies,
       corsOrigins: collector.corsOrigins,
       ...collector.limits,

@@ -241,6 +241,10 @@ export const TelemetrySpecSchema = Type.Object(
         description: 'OTLP/HTTP endpoint for traces, e.g. http://otel-collector:4318',
       }),
     ),
+    otlpProtocol: StringEnum(['http/protobuf', 'http/json'], {
+      default: 'http/protobuf',
+      description: 'OTLP/HTTP encoding (OTEL_EXPORTER_OTLP_PROTOCOL)',
+    }),
     samplingRatio: Type.Number({
       minimum: 0,
       maximum: 1,

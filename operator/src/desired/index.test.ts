@@ -199,3 +199,50 @@ test('what the CRD schema cannot reject is rejected with the field named', () =>
     );
   }
 });
+
+test('the telemetry block becomes the OTEL_* variables of each component, with the pipeline as resource', () => {
+  const traced = pipeline({
+    telemetry: { otlpEndpoint: 'http://otel.obs:4318', otlpProtocol: 'http/json', samplingRatio: 0.25 },
+  });
+  const objects = desiredObjects(traced, context);
+  for (const component of ['collector', 'loader']) {
+    const otel = Object.fromEntries(
+      container(deployment(objects, `shop-${component}`))
+        .env!.filter((e) => e.name.startsWith('OTEL_'))
+        .map((e) => [e.name, e.value]),
+    );
+    assert.deepEqual(otel, {
+      OTEL_SERVICE_NAME: `eventpipe-${component}`,
+      OTEL_RESOURCE_ATTRIBUTES: 'k8s.namespace.name=analytics,eventpipe.pipeline.name=shop',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel.obs:4318',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    });
+  }
+  // Without an endpoint nothing is exported, and no variable says otherwise.
+  for (const object of desiredObjects(pipeline(), context).filter((o) => o.kind === 'Deployment')) {
+    assert.ok(!envNames(container(object as V1Deployment).env).some((n) => n.startsWith('OTEL_')));
+  }
+});
+
+test('collectors and loaders expose /metrics on named ports the NetworkPolicy admits', () => {
+  const objects = desiredObjects(pipeline(), context);
+  const ports = (name: string) =>
+    container(deployment(objects, name)).ports!.map((p) => [p.name, p.containerPort]);
+  assert.deepEqual(ports('shop-collector'), [
+    ['http', 8080],
+    ['metrics', 9464],
+  ]);
+  assert.deepEqual(ports('shop-loader'), [['health', 8081]]);
+  const configMap = find(objects, 'ConfigMap', 'shop-config') as unknown as { data: Record<string, string> };
+  assert.equal(configMap.data.EVENTPIPE_COLLECTOR_METRICS_PORT, '9464');
+  assert.equal(configMap.data.EVENTPIPE_LOADER_HEALTH_PORT, '8081');
+  const policy = find(objects, 'NetworkPolicy', 'shop') as unknown as {
+    spec: { ingress: { ports: { port: number }[] }[] };
+  };
+  assert.deepEqual(
+    policy.spec.ingress[0]!.ports.map((p) => p.port),
+    [8080, 9464, 8081],
+  );
+});

@@ -5,6 +5,7 @@
  */
 import { Value } from '@sinclair/typebox/value';
 import {
+  COLLECTOR_METRICS_PORT,
   COLLECTOR_PORT,
   configEnvironment,
   EventPipelineSpecSchema,
@@ -113,6 +114,8 @@ export function desiredObjects(pipeline: EventPipeline, context: DesiredContext)
       template: podTemplate(p, context, {
         component: 'collector',
         port: { name: 'http', containerPort: COLLECTOR_PORT },
+        // Named for a PodMonitor; the loader's metrics are on its health port.
+        extraPorts: [{ name: 'metrics', containerPort: COLLECTOR_METRICS_PORT }],
         resources: spec.collector.resources,
         terminationGracePeriodSeconds: COLLECTOR_GRACE_SECONDS,
         configData,
@@ -195,6 +198,7 @@ export function desiredObjects(pipeline: EventPipeline, context: DesiredContext)
         {
           ports: [
             { protocol: 'TCP', port: COLLECTOR_PORT },
+            { protocol: 'TCP', port: COLLECTOR_METRICS_PORT },
             { protocol: 'TCP', port: LOADER_HEALTH_PORT },
           ],
         },

@@ -72,12 +72,25 @@ export function secretVariables(spec: EventPipelineSpec, component: Component): 
 }
 
 /** OpenTelemetry's standard variables, when the pipeline exports traces. */
-function telemetryVariables(spec: EventPipelineSpec, component: Component): V1EnvVar[] {
-  const { otlpEndpoint, samplingRatio } = spec.telemetry;
+function telemetryVariables(pipeline: EventPipeline, component: Component): V1EnvVar[] {
+  const { spec } = pipeline;
+  const { otlpEndpoint, otlpProtocol, samplingRatio } = spec.telemetry;
   if (!otlpEndpoint) return [];
+  // Kubernetes names need no percent-encoding in the W3C Baggage syntax this variable uses.
+  const resource = {
+    'k8s.namespace.name': pipeline.metadata.namespace,
+    'eventpipe.pipeline.name': pipeline.metadata.name,
+  };
   return [
     { name: 'OTEL_SERVICE_NAME', value: `eventpipe-${component}` },
+    {
+      name: 'OTEL_RESOURCE_ATTRIBUTES',
+      value: Object.entries(resource)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(','),
+    },
     { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: otlpEndpoint },
+    { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: otlpProtocol },
     { name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_traceidratio' },
     { name: 'OTEL_TRACES_SAMPLER_ARG', value: String(samplingRatio) },
   ];
@@ -106,6 +119,8 @@ function resources(spec: {
 export interface PodOptions {
   component: Component;
   port: { name: string; containerPort: number };
+  /** Ports besides the probed one. */
+  extraPorts?: { name: string; containerPort: number }[];
   resources: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
   terminationGracePeriodSeconds: number;
   configData: Record<string, string>;
@@ -119,7 +134,7 @@ export function podTemplate(
 ): V1PodTemplateSpec {
   const { spec } = pipeline;
   const { component, port } = options;
-  const env = [...secretVariables(spec, component), ...telemetryVariables(spec, component)];
+  const env = [...secretVariables(spec, component), ...telemetryVariables(pipeline, component)];
   const probe = (path: string) => ({
     httpGet: { path, port: port.name, scheme: 'HTTP' },
     periodSeconds: 10,
@@ -131,7 +146,7 @@ export function podTemplate(
     image: spec.image ?? context.operatorImage,
     imagePullPolicy: spec.imagePullPolicy,
     args: [component],
-    ports: [{ ...port, protocol: 'TCP' }],
+    ports: [port, ...(options.extraPorts ?? [])].map((p) => ({ ...p, protocol: 'TCP' })),
     envFrom: [{ configMapRef: { name: names(pipeline).configMap } }],
     ...(env.length > 0 ? { env } : {}),
     resources: resources(options.resources),
