@@ -24,6 +24,8 @@ test('the Grafana dashboard is a dashboard: unique panel ids, a query per target
     'step',
     'dead letters',
     'pods',
+    'operator reconciles',
+    'operator leader',
   ]) {
     assert.ok(titles.includes(topic), `no panel about ${topic}`);
   }
@@ -47,6 +49,7 @@ test('every alert has an expression, a severity and a description linking its ru
     'EventpipeDeadLetters',
     'EventpipeCollectorUnavailable',
     'EventpipeCollectorSlow',
+    'EventpipeOperatorReconcileErrors',
   ]) {
     assert.ok(names.includes(expected), `no ${expected}`);
   }

@@ -12,6 +12,7 @@ import { startTelemetry, type Telemetry } from '@eventpipe/core/telemetry';
 import { collectorInstrumentations } from '@eventpipe/collector/instrumentation';
 import type { RunningCollector } from '@eventpipe/collector';
 import type { RunningLoader } from '@eventpipe/loader';
+import { createOperatorMetrics } from '@eventpipe/operator';
 import { configOf, query, settings, startServers, waitFor, WRITE_KEY, type Servers } from '../e2e/harness.js';
 import { basicAuth } from '../collector/harness.js';
 import { observations, scrape, value, type Families } from './scrape.js';
@@ -207,12 +208,14 @@ test('a refused request is counted by reason and source', async () => {
   assert.equal(rejected(after) - rejected(before), 2);
 });
 
-test('every metric the dashboard and the alerts query is exposed by the collector or the loader', async () => {
+test('every metric the dashboard and the alerts query is exposed by the collector, loader or operator', async () => {
   const pages = await Promise.all(
     [collector.metricsUrl, `http://127.0.0.1:${loader.healthPort}/metrics`].map(async (url) =>
       (await fetch(url)).text(),
     ),
   );
+  // The operator's page as it serves it (its metrics against a real API server: test/src/k8s).
+  pages.push(await createOperatorMetrics().registry.metrics());
   const exposed = new Set(pages.flatMap((text) => [...exposedSeries(text)]));
   const missing = [...new Set(allQueries().flatMap(metricNames))].filter((name) => !exposed.has(name));
   assert.deepEqual(missing, []);
