@@ -4,8 +4,8 @@
  * Each process says what live and ready mean for it.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { listen, type ListeningServer } from './listen.js';
 
 export interface HealthState {
   /** Why the process can no longer work (restart it), or undefined while it can. */
@@ -14,10 +14,7 @@ export interface HealthState {
   notReady(): string | undefined;
 }
 
-export interface HealthServer {
-  port: number;
-  close(): Promise<void>;
-}
+export type HealthServer = ListeningServer;
 
 export async function startHealthServer(
   host: string,
@@ -56,16 +53,5 @@ export async function startHealthServer(
         );
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, host, port);
 }

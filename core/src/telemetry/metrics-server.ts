@@ -3,13 +3,10 @@
  * inside the cluster, clients of the ingestion API never do.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { listen, type ListeningServer } from './listen.js';
 
-export interface MetricsServer {
-  port: number;
-  close(): Promise<void>;
-}
+export type MetricsServer = ListeningServer;
 
 export async function startMetricsServer(
   host: string,
@@ -32,16 +29,5 @@ export async function startMetricsServer(
           .end(JSON.stringify({ error: `metrics failed: ${error.message}` })),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, host, port);
 }
