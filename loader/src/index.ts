@@ -1,14 +1,9 @@
 export type * from './load/warehouse.js';
 export * from './enrich/index.js';
 export { startLoader, type RunningLoader, type LoaderOptions } from './server.js';
-export {
-  createPipeline,
-  decide,
-  backoffDelay,
-  type Pipeline,
-  type PipelineDeps,
-  type Checkpoint,
-} from './pipeline.js';
+export { createPipeline, type PipelineDeps, type Checkpoint } from './pipeline/runner.js';
+export { decide, backoffDelay } from './pipeline/retry.js';
+export type { Pipeline } from './pipeline/scheduler.js';
 export { Batcher, batchId, makeBatch, type Batch, type BatchLimits } from './batch.js';
 export {
   ensureConsumer,

@@ -9,14 +9,13 @@
  * message itself stays in the stream, and the loader logs every batch it abandons at its last
  * delivery with the sequences, so even then it can be found and re-driven.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from '@eventpipe/core';
 import { streamOrigin } from './consume.js';
-import { maxDeliveriesDeadLetter, type StreamMessage } from './deadletter.js';
-import { backoffDelay, type RetryPolicy } from './pipeline.js';
-import type { LoaderMetrics } from './pipeline-metrics.js';
+import { maxDeliveriesDeadLetter, storeDeadLetters, type StreamMessage } from './pipeline/dead-letter.js';
+import { retryUntilStopped, type RetryPolicy } from './pipeline/retry.js';
+import type { LoaderMetrics } from './pipeline/metrics.js';
 import type { Warehouse } from './load/warehouse.js';
 
 /** The parts of a stored message a dead letter keeps. */
@@ -67,31 +66,32 @@ export function watchMaxDeliveries(deps: MaxDeliveriesDeps): MaxDeliveriesWatch 
   const sub: Subscription = deps.nc.subscribe(subject, { queue: `eventpipe-loader-${consumer}` });
   const closing = new AbortController();
 
-  /** Reads the message back and stores it; retried with backoff until it works or the loader stops. */
+  /** Reads the message back and stores it, as a dead letter. */
+  async function store(seq: number): Promise<void> {
+    const origin = streamOrigin(await deps.jsm.streams.info(stream));
+    const stored = await deps.jsm.streams.getMessage(stream, { seq });
+    const entry = maxDeliveriesDeadLetter(origin, seq, stored ? { ...pick(stored), origin } : undefined);
+    await storeDeadLetters(deps.warehouse, [entry], deps.metrics);
+    log.warn({ seq, messageId: entry.messageId, reason: entry.reason }, 'message stored as dead letter');
+  }
+
+  /** Stores the dead letter, retried with backoff until it works or the loader stops. */
   async function deadLetter(seq: number): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const origin = streamOrigin(await deps.jsm.streams.info(stream));
-        const stored = await deps.jsm.streams.getMessage(stream, { seq });
-        const entry = maxDeliveriesDeadLetter(origin, seq, stored ? { ...pick(stored), origin } : undefined);
-        await deps.warehouse.deadLetter([entry]);
-        deps.metrics.deadLettered.inc({ source: entry.sourceId, reason: 'max_deliveries' });
-        log.warn({ seq, messageId: entry.messageId, reason: entry.reason }, 'message stored as dead letter');
-        return;
-      } catch (error) {
-        if (closing.signal.aborted) {
-          // Still in the stream under this sequence: it can be re-driven from there.
-          log.error({ err: error, seq }, 'max deliveries exceeded, but the dead letter could not be stored');
-          return;
-        }
-        const delayMs = backoffDelay(attempt, deps.retry);
+    const outcome = await retryUntilStopped(() => store(seq), {
+      policy: deps.retry,
+      signal: closing.signal,
+      onRetry: (error, attempt, delayMs) =>
         log.warn(
           { err: error, seq, attempt, delayMs },
           'storing a max-deliveries dead letter failed, will retry',
-        );
-        await sleep(delayMs, undefined, { signal: closing.signal }).catch(() => undefined);
-      }
-    }
+        ),
+    });
+    // Still in the stream under this sequence: it can be re-driven from there.
+    if (!outcome.ok)
+      log.error(
+        { err: outcome.error, seq },
+        'max deliveries exceeded, but the dead letter could not be stored',
+      );
   }
 
   // One at a time: a burst of advisories (a whole batch at its last delivery) becomes a queue here

@@ -18,13 +18,14 @@ import {
   type Config,
   type Logger,
 } from '@eventpipe/core';
-import { HandBack } from './ack.js';
+import { HandBack } from './pipeline/ack.js';
 import { Batcher } from './batch.js';
 import { ensureConsumer, pullDeliveries } from './consume.js';
 import { createEnricher, EnrichmentConfigError, type Enricher } from './enrich/index.js';
 import { watchMaxDeliveries } from './max-deliveries.js';
-import { createPipeline, runBatches, type Checkpoint } from './pipeline.js';
-import { createLoaderMetrics } from './pipeline-metrics.js';
+import { createLoaderMetrics } from './pipeline/metrics.js';
+import { createPipeline, type Checkpoint } from './pipeline/runner.js';
+import { runBatches } from './pipeline/scheduler.js';
 import { createStager } from './stage.js';
 import { createPostgresWarehouse, isPermanentLoadError } from './load/postgres/index.js';
 import { createRedshiftWarehouse, isPermanentRedshiftError } from './load/redshift/index.js';

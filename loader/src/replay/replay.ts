@@ -18,8 +18,9 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '@eventpipe/core';
-import { poisonDeadLetter } from '../deadletter.js';
-import { inStep, loadIsolating, type PipelineDeps } from '../pipeline.js';
+import { poisonDeadLetter } from '../pipeline/dead-letter.js';
+import { inStep, loadIsolating } from '../pipeline/retry.js';
+import type { PipelineDeps } from '../pipeline/runner.js';
 import type { SourceBatch } from '../transform/types.js';
 import type { LoadMode, Warehouse } from '../load/warehouse.js';
 import { listArchive, readArchiveObject, type ArchiveObject, type ArchivedEnvelope } from './archive.js';

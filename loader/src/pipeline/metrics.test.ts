@@ -1,18 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLoaderMetrics, deadLetterReason } from './pipeline-metrics.js';
-
-test('dead letter reasons become a small fixed set of labels', () => {
-  assert.equal(
-    deadLetterReason({ reason: 'max deliveries exceeded; the stream no longer holds the message' }),
-    'max_deliveries',
-  );
-  assert.equal(deadLetterReason({ reason: 'load: value too long for type character varying(5)' }), 'load');
-  assert.equal(deadLetterReason({ reason: 'transform: boom' }), 'transform');
-  assert.equal(deadLetterReason({ reason: 'enrich: bad' }), 'enrich');
-  assert.equal(deadLetterReason({ reason: 'not JSON: Unexpected token' }), 'undecodable');
-  assert.equal(deadLetterReason({ reason: 'envelope has no sourceId' }), 'undecodable');
-});
+import { createLoaderMetrics } from './metrics.js';
 
 test('event-to-warehouse latency: one observation per event, never negative, unparsable times skipped', async () => {
   const metrics = createLoaderMetrics();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HandBack } from './ack.js';
-import type { Delivery } from './consume.js';
+import { ackAll, HandBack } from './ack.js';
+import type { Delivery } from '../consume.js';
 
 function delivery(seq: number, calls: string[]): Delivery {
   return {
@@ -27,4 +27,12 @@ test('HandBack naks nothing while holding, then each sequence once with its late
   assert.deepEqual(calls, ['nak 1', 'nak 3', 'flush']);
   assert.deepEqual(redelivered, ['nak 2']);
   assert.equal(await handBack.nakAll(async () => undefined), 0, 'emptied');
+});
+
+test('ackAll acks every message, then waits for the flush round trip', async () => {
+  const calls: string[] = [];
+  await ackAll([delivery(1, calls), delivery(2, calls)], async () => {
+    calls.push('flush');
+  });
+  assert.deepEqual(calls, ['ack 1', 'ack 2', 'flush']);
 });

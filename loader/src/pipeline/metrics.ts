@@ -3,31 +3,21 @@
  * the tests, and the default registry would refuse the second set of names).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { MAX_DELIVERIES_REASON } from './deadletter.js';
 
-export type Step = 'stage-raw' | 'enrich' | 'transform' | 'stage-rows' | 'load' | 'dead-letter' | 'ack';
-
-const STEPS: readonly string[] = [
+/** The pipeline's steps, in order: one file each in this folder, one span and one timing each. */
+export const STEPS = [
+  'decode',
   'stage-raw',
   'enrich',
   'transform',
+  'plan',
   'stage-rows',
   'load',
   'dead-letter',
   'ack',
-];
+] as const;
 
-/**
- * A dead letter's reason as a label from a small fixed set: `max_deliveries`, the step that refused
- * the message (`enrich`, `transform`, `load`: the pipeline's reasons start with `<step>: `), else
- * `undecodable` (not an envelope at all).
- */
-export function deadLetterReason(deadLetter: { reason: string }): string {
-  const { reason } = deadLetter;
-  if (reason.startsWith(MAX_DELIVERIES_REASON)) return 'max_deliveries';
-  const step = reason.slice(0, reason.indexOf(':'));
-  return STEPS.includes(step) ? step : 'undecodable';
-}
+export type Step = (typeof STEPS)[number];
 
 /** What JetStream reports about the loader's consumer, read at scrape time. */
 export interface ConsumerState {

@@ -1,8 +1,8 @@
 /**
- * Settling a batch with JetStream. Acks are sent only after the warehouse COMMIT; an ack that is
+ * Step 9, ack: settling a batch with JetStream. Acks are sent only after the warehouse COMMIT; an ack that is
  * lost (connection drop) only means a redelivery, which the warehouse merge makes harmless.
  */
-import type { Delivery } from './consume.js';
+import type { Delivery } from '../consume.js';
 
 /** Acks every message, then waits until the server has seen them (flush round trip). */
 export async function ackAll(deliveries: readonly Delivery[], flush: () => Promise<void>): Promise<void> {

@@ -4,89 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, type Envelope } from '@eventpipe/core';
-import { makeBatch } from './batch.js';
-import type { Delivery } from './consume.js';
-import {
-  backoffDelay,
-  createPipeline,
-  decide,
-  halves,
-  rejectedValueCounts,
-  runBatches,
-  StepFailure,
-  type Pipeline,
-  type PipelineDeps,
-} from './pipeline.js';
-import { createLoaderMetrics } from './pipeline-metrics.js';
-import type { Batch } from './batch.js';
-import type { DeadLetter, LoadBatch, LoadResult, Warehouse } from './load/warehouse.js';
-import type { EnrichedEvent, SourceBatch } from './transform/types.js';
-
-class Rejected extends Error {}
-const isPermanent = (error: unknown) => error instanceof Rejected;
-
-test('decide: only permanent failures split, a single permanent failure is dead-lettered', () => {
-  const load = (cause: unknown) => new StepFailure('load', cause);
-  assert.equal(decide(load(new Error('connection refused')), 10, isPermanent), 'retry');
-  assert.equal(decide(load(new Rejected('invalid input')), 10, isPermanent), 'split');
-  assert.equal(decide(load(new Rejected('invalid input')), 1, isPermanent), 'dead-letter');
-  assert.equal(decide(new StepFailure('transform', new TypeError('bug')), 2, isPermanent), 'split');
-  assert.equal(decide(new StepFailure('enrich', new TypeError('bug')), 1, isPermanent), 'dead-letter');
-  assert.equal(decide(new StepFailure('stage-rows', new Rejected('s3')), 10, isPermanent), 'retry');
-  assert.equal(decide(new Error('anything else'), 10, isPermanent), 'retry');
-});
-
-test('backoff doubles from the base, is capped, and jitters within ±20 %', () => {
-  const policy = { baseMs: 100, maxMs: 1000 };
-  const mid = () => 0.5;
-  assert.deepEqual(
-    [1, 2, 3, 4, 5, 10].map((a) => backoffDelay(a, policy, mid)),
-    [100, 200, 400, 800, 1000, 1000],
-  );
-  assert.equal(
-    backoffDelay(1, policy, () => 0),
-    80,
-  );
-  assert.equal(
-    backoffDelay(1, policy, () => 1),
-    120,
-  );
-});
-
-test('halves split in stream order', () => {
-  assert.deepEqual(halves([1, 2, 3, 4, 5]), [
-    [1, 2, 3],
-    [4, 5],
-  ]);
-});
-
-function envelope(messageId: string): Envelope {
-  return {
-    v: 1,
-    sourceId: 'web',
-    type: 'track',
-    messageId,
-    receivedAt: '2024-05-01T10:20:30.000Z',
-    event: { type: 'track', event: 'Clicked', messageId },
-  };
-}
-
-function delivery(seq: number, body: string | Envelope) {
-  const calls: string[] = [];
-  const d: Delivery & { calls: string[] } = {
-    origin: 'EVENTS-1',
-    seq,
-    subject: 'events.web.track',
-    data: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
-    info: { deliveryCount: 1 },
-    calls,
-    ack: () => calls.push('ack'),
-    nak: () => calls.push('nak'),
-    working: () => calls.push('working'),
-  };
-  return d;
-}
+import { createLogger } from '@eventpipe/core';
+import { makeBatch } from '../batch.js';
+import type { DeadLetter, LoadBatch, LoadResult, Warehouse } from '../load/warehouse.js';
+import type { EnrichedEvent, SourceBatch } from '../transform/types.js';
+import { createLoaderMetrics } from './metrics.js';
+import { createPipeline, type PipelineDeps } from './runner.js';
+import { delivery, envelope, Rejected, isPermanent } from './test-fixtures.js';
 
 /** A warehouse that keeps ids in memory, rejects ids starting with "poison", and can be "down". */
 class MemoryWarehouse implements Warehouse {
@@ -288,13 +212,6 @@ test('values kept in _rejected are counted per table once, when their batch load
   assert.deepEqual(await counted(), [['web', 'tracks', 4]]);
 });
 
-test("rejectedValueCounts labels a load's rejected values by schema and table", () => {
-  assert.deepEqual(rejectedValueCounts({ 'web.tracks': 3, 'app.order.v2': 1 }), [
-    { schema: 'web', table: 'tracks', values: 3 },
-    { schema: 'app', table: 'order.v2', values: 1 },
-  ]);
-});
-
 test('two batches in flight: the second is prepared while the first loads, and commits after it', async () => {
   const events: string[] = [];
   let releaseFirst = () => {};
@@ -349,59 +266,4 @@ test('a batch whose predecessor is abandoned is abandoned too, without loading o
   assert.deepEqual(await Promise.all(processing), ['abandoned', 'abandoned']);
   assert.deepEqual(warehouse.ids, []);
   for (const d of [...a, ...b]) assert.ok(!d.calls.includes('ack'));
-});
-
-test('runBatches keeps at most maxInFlight batches in process and holds what it does not load', async () => {
-  const batches = [1, 2, 3, 4, 5].map((seq) => makeBatch([delivery(seq, envelope(`m${seq}`))]));
-  let running = 0;
-  let most = 0;
-  const stop = new AbortController();
-  const pipeline: Pipeline = {
-    async process(batch) {
-      running++;
-      most = Math.max(most, running);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      running--;
-      // The third batch's load is given up at shutdown.
-      if (batch.firstSequence === 3) {
-        stop.abort();
-        return 'abandoned';
-      }
-      return 'loaded';
-    },
-  };
-  const held: number[] = [];
-  const queue = [...batches];
-  await runBatches(async () => queue.shift(), pipeline, {
-    maxInFlight: 2,
-    signal: stop.signal,
-    hold: (batch: Batch) => held.push(batch.firstSequence),
-  });
-  assert.equal(most, 2);
-  assert.equal(queue.length, 0, 'every batch was taken');
-  // 3 was abandoned; 5 (and 4, if taken after the abort) were held without being processed.
-  assert.ok(held.includes(3) && held.includes(5), `held ${held.join(',')}`);
-  assert.ok(!held.includes(1) && !held.includes(2));
-});
-
-test('runBatches waits for the batches in flight, then reports an unexpected error', async () => {
-  let finished = 0;
-  const pipeline: Pipeline = {
-    async process(batch) {
-      await new Promise((resolve) => setTimeout(resolve, batch.firstSequence === 1 ? 30 : 5));
-      if (batch.firstSequence === 2) throw new Error('bug');
-      finished++;
-      return 'loaded';
-    },
-  };
-  const queue = [1, 2, 3].map((seq) => makeBatch([delivery(seq, envelope(`m${seq}`))]));
-  await assert.rejects(
-    runBatches(async () => queue.shift(), pipeline, {
-      maxInFlight: 2,
-      signal: new AbortController().signal,
-      hold: () => {},
-    }),
-    /bug/,
-  );
-  assert.equal(finished, 1, 'the first batch finished; none was started after the error');
 });
