@@ -32,7 +32,7 @@ import { createRedshiftWarehouse, isPermanentRedshiftError } from './load/redshi
 import { transform } from './transform/index.js';
 import { schemaClashes } from './transform/source-schemas.js';
 import { postgresRules, redshiftRules } from './schema/index.js';
-import type { Warehouse } from './load/warehouse.js';
+import type { Warehouse, WarehouseDeps } from './load/warehouse.js';
 
 export interface RunningLoader {
   /** The health server's port (useful when `loader.healthPort` is 0). */
@@ -56,7 +56,7 @@ const RETRY = { baseMs: 500, maxMs: 5_000 };
  */
 export function createWarehouse(
   config: Config,
-  log: Logger,
+  deps: WarehouseDeps,
 ): { warehouse: Warehouse; isPermanent: (e: unknown) => boolean } {
   requireSetting(config.warehouse.url, ['warehouse', 'url'], 'the loader needs a warehouse to load into');
   const rules = config.warehouse.kind === 'redshift' ? redshiftRules : postgresRules;
@@ -66,9 +66,9 @@ export function createWarehouse(
   );
   if (clashes.length > 0) throw new ConfigError(`${envName(['sources'])}: ${clashes.join('; ')}`);
   if (config.warehouse.kind === 'redshift') {
-    return { warehouse: createRedshiftWarehouse(config, log), isPermanent: isPermanentRedshiftError };
+    return { warehouse: createRedshiftWarehouse(config, deps), isPermanent: isPermanentRedshiftError };
   }
-  return { warehouse: createPostgresWarehouse(config.warehouse, log), isPermanent: isPermanentLoadError };
+  return { warehouse: createPostgresWarehouse(config, deps), isPermanent: isPermanentLoadError };
 }
 
 /**
@@ -102,12 +102,12 @@ export async function startLoader(
   // Configuration first: a bad enrichment stops start-up before anything is connected.
   const metrics = createLoaderMetrics();
   const enrichStep = await createEnrichStep(config, log, metrics.registry);
-  const { warehouse, isPermanent } = createWarehouse(config, log);
   const stager = createStager(config.s3, log);
+  const { warehouse, isPermanent } = createWarehouse(config, { log, stager });
   const cleanups: (() => Promise<void> | void)[] = [
     exportRegistry(metrics.registry),
-    () => warehouse.close(),
     () => stager.close(),
+    () => warehouse.close(),
   ];
   const cleanup = async () => {
     for (const step of cleanups.reverse()) await step();
@@ -148,6 +148,7 @@ export async function startLoader(
       log,
       warehouse,
       stager,
+      stageRowFiles: config.loader.stageRowFiles,
       enrich: enrichStep,
       transform,
       isPermanentLoadError: isPermanent,

@@ -8,7 +8,13 @@
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { CreateBucketCommand, HeadBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Config, Logger } from '@eventpipe/core';
 import type { Row, SourceBatch } from './transform/types.js';
@@ -99,6 +105,8 @@ export interface Stager {
   stageRaw(batchId: string, groups: RawGroup[]): Promise<string[]>;
   /** Writes one rows file per table; returns the keys by `<schema>.<table>`. */
   stageRows(batchId: string, sources: SourceBatch[]): Promise<Record<string, string>>;
+  /** Writes one object as it is (not compressed): COPY manifests, dead-letter envelopes. */
+  put(key: string, body: string, contentType: string): Promise<void>;
   close(): void;
 }
 
@@ -156,6 +164,12 @@ export function createStager(s3: Config['s3'], log: Logger): Stager {
       );
       await putAll(files);
       return Object.fromEntries(files.map((f) => [f.name, f.key]));
+    },
+
+    async put(key, body, contentType) {
+      await client.send(
+        new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body, ContentType: contentType }),
+      );
     },
 
     close() {

@@ -132,6 +132,13 @@ export const ConfigSchema = Type.Object({
        * sample of the events is linked (a span with thousands of links is more than backends keep).
        */
       traceLinksMax: Type.Integer({ minimum: 0, maximum: 10000, default: 1000 }),
+      /**
+       * Also write each batch's rows per table to S3 (`load/<source>/<table>/<batch>.ndjson.gz`) when
+       * the warehouse does not read them (PostgreSQL loads over COPY FROM STDIN), e.g. for another
+       * consumer of those files. Off: nobody reads them, and writing them costs CPU and S3 requests.
+       * Redshift always has them: its COPY reads them, and its load writes them, once.
+       */
+      stageRowFiles: Type.Boolean({ default: false }),
       /** Enrichments to run, in order: built-in names or module paths, optionally with options. */
       enrichments: Type.Array(
         Type.Union([

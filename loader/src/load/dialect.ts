@@ -29,7 +29,7 @@ export interface StagingTarget {
   staging: string;
   /** The table's rows and columns after schema planning (`_rejected` filled where needed). */
   table: TableBatch;
-  /** The whole batch: Redshift finds the staged S3 files of the table in `batch.stagedFiles`. */
+  /** The whole batch (its id names the files Redshift's COPY reads; its mode the merge's). */
   batch: LoadBatch;
   /** The target's columns before this batch (`MergeOptions.storedColumns`); Redshift's `users` dedup reads them. */
   storedColumns: readonly string[];

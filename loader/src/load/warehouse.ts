@@ -1,6 +1,8 @@
 /**
  * The warehouse driver interface: one per dialect (PostgreSQL, Redshift), the same load flow.
  */
+import type { Config, Logger } from '@eventpipe/core';
+import type { Stager } from '../stage.js';
 import type { DialectRules, SourceBatch } from '../transform/types.js';
 
 /**
@@ -23,8 +25,6 @@ export interface LoadBatch {
   lastSequence: number;
   /** Rows per source and table, as the transform step produced them. */
   sources: SourceBatch[];
-  /** S3 keys of the staged load files per `<schema>.<table>` (Redshift COPYs from them). */
-  stagedFiles?: Record<string, string>;
   /** Default `append`. */
   mode?: LoadMode;
 }
@@ -63,6 +63,19 @@ export interface DeadLetter {
   /** The envelope exactly as consumed. */
   envelope: unknown;
 }
+
+/** What every warehouse's constructor takes besides its configuration: the same for all of them. */
+export interface WarehouseDeps {
+  log: Logger;
+  /**
+   * The loader's S3 writer. A warehouse whose COPY reads files from S3 (Redshift) writes them through
+   * it, once, rather than through an S3 client of its own.
+   */
+  stager: Stager;
+}
+
+/** A warehouse's constructor: `create<Name>Warehouse(config, deps)`. */
+export type CreateWarehouse = (config: Pick<Config, 'warehouse' | 's3'>, deps: WarehouseDeps) => Warehouse;
 
 export interface Warehouse {
   readonly rules: DialectRules;

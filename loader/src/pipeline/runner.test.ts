@@ -93,6 +93,7 @@ function setup(overrides: Partial<PipelineDeps> = {}) {
         return {};
       },
     },
+    stageRowFiles: true,
     enrich: (envelopes) => envelopes.map((e) => ({ envelope: e })),
     transform,
     isPermanentLoadError: isPermanent,
@@ -120,6 +121,14 @@ test('a clean batch is staged raw, loaded once, then acked', async () => {
       d.calls.filter((c) => c !== 'working'),
       ['ack'],
     );
+});
+
+test('without loader.stageRowFiles no row file is written, and the batch loads the same', async () => {
+  const { warehouse, staged, pipeline } = setup({ stageRowFiles: false });
+  const batch = makeBatch([1, 2].map((seq) => delivery(seq, envelope(`m${seq}`))));
+  assert.equal(await pipeline.process(batch, new AbortController().signal), 'loaded');
+  assert.deepEqual(warehouse.ids, ['m1', 'm2']);
+  assert.deepEqual(staged, [`raw:${batch.id}:2`]);
 });
 
 test('poison messages are isolated by splitting: the rest loads, they are dead-lettered, all acked', async () => {

@@ -37,6 +37,8 @@ export interface PipelineDeps {
   log: Logger;
   warehouse: Warehouse;
   stager: Pick<Stager, 'stageRaw' | 'stageRows'>;
+  /** `loader.stageRowFiles`: also write the rows per table to S3 (no warehouse reads them). */
+  stageRowFiles: boolean;
   enrich: EnrichEvents;
   transform: TransformEvents;
   /** The warehouse driver's verdict: will this load error happen again however often we retry? */
@@ -89,7 +91,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       transform(events, warehouse.rules, deps.transform),
     );
     const planned = await step('plan', context, () => plan(batch.origin, messages, sources));
-    await step('stage-rows', context, () => stageRows(deps.stager, planned));
+    await step('stage-rows', context, () => stageRows(deps.stager, planned, deps.stageRowFiles));
     deps.checkpoint?.('after-stage');
     await turn();
     const result = await step('load', context, () => load(warehouse, planned));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { LoadBatch } from '../load/warehouse.js';
 import { stageRows } from './stage-rows.js';
 
-test("stage rows writes the planned load's tables under its batch id", async () => {
+test("stage rows writes the planned load's tables under its batch id, when asked", async () => {
   const planned: LoadBatch = {
     batchId: 'B1',
     firstSequence: 1,
@@ -25,7 +25,14 @@ test("stage rows writes the planned load's tables under its batch id", async () 
       },
     },
     planned,
+    true,
   );
   assert.deepEqual(calls, ['B1:tracks']);
   assert.deepEqual(keys, { 'web.tracks': 'load/web/tracks/B1.ndjson.gz' });
+});
+
+test('stage rows writes nothing unless row files are asked for', async () => {
+  const planned: LoadBatch = { batchId: 'B1', firstSequence: 1, lastSequence: 1, sources: [] };
+  const keys = await stageRows({ stageRows: async () => assert.fail('no file is written') }, planned, false);
+  assert.deepEqual(keys, {});
 });

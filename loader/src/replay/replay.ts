@@ -22,7 +22,9 @@ import { poisonDeadLetter } from '../pipeline/dead-letter.js';
 import { inStep, loadIsolating } from '../pipeline/retry.js';
 import type { PipelineDeps } from '../pipeline/runner.js';
 import type { SourceBatch } from '../transform/types.js';
-import type { LoadMode, Warehouse } from '../load/warehouse.js';
+import type { LoadBatch, LoadMode, Warehouse } from '../load/warehouse.js';
+import { load } from '../pipeline/load.js';
+import { stageRows } from '../pipeline/stage-rows.js';
 import { listArchive, readArchiveObject, type ArchiveObject, type ArchivedEnvelope } from './archive.js';
 
 export interface ReplayRequest {
@@ -57,6 +59,8 @@ export interface ReplayDeps {
   isPermanentLoadError: PipelineDeps['isPermanentLoadError'];
   log: Logger;
   stager: Pick<PipelineDeps['stager'], 'stageRows'>;
+  /** `loader.stageRowFiles`, as the loader uses it; default off. */
+  stageRowFiles?: boolean;
   /** Replay batch ids start with it; default: the start time, so every run's ids are new. */
   runId?: string;
   onObjects?(objects: ArchiveObject[]): void;
@@ -126,18 +130,10 @@ export async function replayArchive(request: ReplayRequest, deps: ReplayDeps): P
       return;
     }
     if (sources.length === 0) return;
-    const stagedFiles = await inStep('stage-rows', () => deps.stager.stageRows(batchId, sources));
     // Replays have no stream sequences; 0 marks them in `_eventpipe.loads`, next to the `replay-` id.
-    const result = await inStep('load', () =>
-      deps.warehouse.load({
-        batchId,
-        firstSequence: 0,
-        lastSequence: 0,
-        sources,
-        stagedFiles,
-        mode: request.mode,
-      }),
-    );
+    const planned: LoadBatch = { batchId, firstSequence: 0, lastSequence: 0, sources, mode: request.mode };
+    await inStep('stage-rows', () => stageRows(deps.stager, planned, deps.stageRowFiles ?? false));
+    const result = await inStep('load', () => load(deps.warehouse, planned));
     addCounts(summary.rowsByTable, result.rowsByTable);
   };
 

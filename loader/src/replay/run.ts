@@ -32,8 +32,8 @@ async function replay(
   // Configuration first: a bad enrichment stops the replay before anything is connected.
   const enrich = await createEnrichStep(config, log);
   const s3 = new S3Client(s3ClientConfig(config.s3));
-  const { warehouse, isPermanent } = createWarehouse(config, log);
   const stager = createStager(config.s3, log);
+  const { warehouse, isPermanent } = createWarehouse(config, { log, stager });
   try {
     if (!request.dryRun) await warehouse.init();
     return await replayArchive(
@@ -48,12 +48,13 @@ async function replay(
         isPermanentLoadError: isPermanent,
         log,
         stager,
+        stageRowFiles: config.loader.stageRowFiles,
         ...hooks,
       },
     );
   } finally {
+    await warehouse.close();
     stager.close();
     s3.destroy();
-    await warehouse.close();
   }
 }

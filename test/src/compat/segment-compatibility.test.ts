@@ -25,13 +25,15 @@ test('Segment models run unchanged on PostgreSQL, whatever the batching', async 
     url.pathname = `/${database}`;
     const warehouse = createPostgresWarehouse(
       {
-        kind: 'postgres',
-        url: url.toString(),
-        metaSchema: '_eventpipe',
-        arrays: 'text',
-        lockTimeoutMs: 5000,
+        warehouse: {
+          kind: 'postgres',
+          url: url.toString(),
+          metaSchema: '_eventpipe',
+          arrays: 'text',
+          lockTimeoutMs: 5000,
+        },
       },
-      createLogger('test', 'silent'),
+      { log: createLogger('test', 'silent') },
     );
     const db = new pg.Pool({ connectionString: url.toString(), max: 1 });
     try {

@@ -20,13 +20,15 @@ export function usePostgresWarehouse(): WarehouseSuite {
     suite.server = await startPostgres();
     suite.warehouse = createPostgresWarehouse(
       {
-        kind: 'postgres',
-        url: suite.server.url,
-        metaSchema: '_eventpipe',
-        arrays: 'text',
-        lockTimeoutMs: 5000,
+        warehouse: {
+          kind: 'postgres',
+          url: suite.server.url,
+          metaSchema: '_eventpipe',
+          arrays: 'text',
+          lockTimeoutMs: 5000,
+        },
       },
-      createLogger('test', 'silent'),
+      { log: createLogger('test', 'silent') },
     );
     await suite.warehouse.init();
     suite.db = new pg.Pool({ connectionString: suite.server.url, max: 2 });

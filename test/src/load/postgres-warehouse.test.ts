@@ -427,8 +427,16 @@ test('a dead_letters table of an older version (keyed by message id) is upgraded
     await client.end();
   }
   const upgraded = createPostgresWarehouse(
-    { kind: 'postgres', url: suite.server.url, metaSchema: 'old_meta', lockTimeoutMs: 5000, arrays: 'text' },
-    createLogger('test', 'silent'),
+    {
+      warehouse: {
+        kind: 'postgres',
+        url: suite.server.url,
+        metaSchema: 'old_meta',
+        lockTimeoutMs: 5000,
+        arrays: 'text',
+      },
+    },
+    { log: createLogger('test', 'silent') },
   );
   try {
     await upgraded.init();

@@ -31,13 +31,15 @@ const user = async (schema: string) =>
 test('users: the same identifies in any batching and commit order give the same row, latest per trait', async () => {
   const second = createPostgresWarehouse(
     {
-      kind: 'postgres',
-      url: suite.server.url,
-      metaSchema: '_eventpipe',
-      arrays: 'text',
-      lockTimeoutMs: 5000,
+      warehouse: {
+        kind: 'postgres',
+        url: suite.server.url,
+        metaSchema: '_eventpipe',
+        arrays: 'text',
+        lockTimeoutMs: 5000,
+      },
     },
-    createLogger('test', 'silent'),
+    { log: createLogger('test', 'silent') },
   );
   try {
     await loadEveryWay(batchOf, [suite.warehouse, second]);

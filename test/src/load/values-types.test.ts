@@ -134,13 +134,15 @@ test('lone surrogates load as U+FFFD in text and jsonb columns alike; the event 
   const nativeRules: DialectRules = { ...postgresRules, arrays: 'native' };
   const native = createPostgresWarehouse(
     {
-      kind: 'postgres',
-      url: suite.server.url,
-      metaSchema: '_eventpipe',
-      arrays: 'native',
-      lockTimeoutMs: 5000,
+      warehouse: {
+        kind: 'postgres',
+        url: suite.server.url,
+        metaSchema: '_eventpipe',
+        arrays: 'native',
+        lockTimeoutMs: 5000,
+      },
     },
-    createLogger('test', 'silent'),
+    { log: createLogger('test', 'silent') },
   );
   try {
     const [first, second] = [batchOf('sur-1', [events[0]!]), batchOf('sur-2', [events[1]!])];

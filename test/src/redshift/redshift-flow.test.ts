@@ -53,6 +53,7 @@ import {
   transform,
   type CopyJob,
   type SqlDialect,
+  type Stager,
 } from '@eventpipe/loader';
 
 const log = createLogger('test', 'silent');
@@ -65,6 +66,7 @@ let s3: S3Client;
 let db: pg.Pool;
 let warehouse: Warehouse;
 let dialect: SqlDialect;
+let stager: Stager;
 let s3Config: {
   bucket: string;
   prefix: string;
@@ -177,9 +179,9 @@ before(async () => {
   db = new pg.Pool({ connectionString: postgres.url, max: 2 });
   for (const shim of REDSHIFT_SHIMS) await db.query(shim);
 
+  stager = createStager(s3Config, log);
   const stage = createRedshiftStage({
-    s3,
-    stager: createStager(s3Config, log),
+    stager,
     bucket: BUCKET,
     region: s3Config.region,
     credentials: { iamRole: IAM_ROLE },
@@ -198,16 +200,21 @@ before(async () => {
     },
   };
   const pool = new pg.Pool({ connectionString: postgres.url, max: 4 });
-  warehouse = withStoredEnvelopes(createFlowWarehouse(pool, dialect, { metaSchema: '_eventpipe', log }), s3, {
-    bucket: BUCKET,
-    prefix: s3Config.prefix,
-  });
+  warehouse = withStoredEnvelopes(
+    createFlowWarehouse(pool, dialect, { metaSchema: '_eventpipe', log }),
+    stager,
+    {
+      bucket: BUCKET,
+      prefix: s3Config.prefix,
+    },
+  );
   await warehouse.init();
 });
 
 after(async () => {
   await warehouse?.close();
   await db?.end();
+  stager?.close();
   s3?.destroy();
   await Promise.all([postgres?.dispose(), s3server?.dispose()]);
 });
@@ -497,7 +504,7 @@ describe('the Redshift dialect through the shared load flow', () => {
     const pool = new pg.Pool({ connectionString: postgres.url, max: 2 });
     const second = withStoredEnvelopes(
       createFlowWarehouse(pool, dialect, { metaSchema: '_eventpipe', log }),
-      s3,
+      stager,
       { bucket: BUCKET, prefix: s3Config.prefix },
     );
     try {
@@ -713,7 +720,7 @@ describe('createRedshiftWarehouse', () => {
       },
       s3: s3Config,
     };
-    const redshift = createRedshiftWarehouse(config, log);
+    const redshift = createRedshiftWarehouse(config, { log, stager });
     try {
       await assert.rejects(redshift.init(), /does not support SSL/);
     } finally {
@@ -732,6 +739,9 @@ describe('createRedshiftWarehouse', () => {
       },
       s3: { ...s3Config, accessKeyId: undefined, secretAccessKey: undefined },
     };
-    assert.throws(() => createRedshiftWarehouse(config, log), /EVENTPIPE_WAREHOUSE_IAM_ROLE is required/);
+    assert.throws(
+      () => createRedshiftWarehouse(config, { log, stager }),
+      /EVENTPIPE_WAREHOUSE_IAM_ROLE is required/,
+    );
   });
 });

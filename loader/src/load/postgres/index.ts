@@ -2,11 +2,11 @@
  * The PostgreSQL warehouse: the shared load flow with the PostgreSQL dialect over a `pg` pool.
  */
 import pg from 'pg';
-import { requireSetting, type Config, type Logger } from '@eventpipe/core';
+import { requireSetting, type Config } from '@eventpipe/core';
 import { postgresRules } from '../../schema/index.js';
 import type { SqlDialect } from '../dialect.js';
 import { createFlowWarehouse } from '../flow.js';
-import type { Warehouse } from '../warehouse.js';
+import type { CreateWarehouse, Warehouse, WarehouseDeps } from '../warehouse.js';
 import { postgresSql } from './sql.js';
 import { stageWithCopy } from './stage.js';
 
@@ -20,7 +20,14 @@ export const postgresDialect: SqlDialect = { ...postgresSql, rules: postgresRule
  */
 const POOL_SIZE = 4;
 
-export function createPostgresWarehouse(config: Config['warehouse'], log: Logger): Warehouse {
+/**
+ * A `CreateWarehouse`; rows go over COPY FROM STDIN, so it needs neither the S3 settings nor the
+ * stager, and declares so.
+ */
+export function createPostgresWarehouse(
+  { warehouse: config }: Pick<Config, 'warehouse'>,
+  { log }: Pick<WarehouseDeps, 'log'>,
+): Warehouse {
   const url = requireSetting(
     config.url,
     ['warehouse', 'url'],
@@ -37,3 +44,4 @@ export function createPostgresWarehouse(config: Config['warehouse'], log: Logger
     lockTimeoutMs: config.lockTimeoutMs,
   });
 }
+createPostgresWarehouse satisfies CreateWarehouse;

@@ -9,7 +9,7 @@
  * adds the collector's own fields to the event.
  */
 import { createHash } from 'node:crypto';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Stager } from '../../stage.js';
 import type { DeadLetter, Warehouse } from '../warehouse.js';
 import { s3Url } from './manifest.js';
 
@@ -61,20 +61,12 @@ export async function fitDeadLetter(entry: DeadLetter, store: EnvelopeStore): Pr
 /** `warehouse` whose dead letters with envelopes too large for a Redshift row are stored in S3. */
 export function withStoredEnvelopes(
   warehouse: Warehouse,
-  s3: S3Client,
+  stager: Pick<Stager, 'put'>,
   location: { bucket: string; prefix: string },
 ): Warehouse {
   const store: EnvelopeStore = {
     ...location,
-    put: (key, body) =>
-      s3.send(
-        new PutObjectCommand({
-          Bucket: location.bucket,
-          Key: key,
-          Body: body,
-          ContentType: 'application/json',
-        }),
-      ),
+    put: (key, body) => stager.put(key, body, 'application/json'),
   };
   return {
     ...warehouse,

@@ -1,17 +1,14 @@
 /**
  * The Amazon Redshift warehouse: the shared load flow with the Redshift dialect over a `pg` pool
- * (Redshift speaks the PostgreSQL protocol), TLS with certificate verification by default, and COPY
- * from the batch's files in S3.
+ * (Redshift speaks the PostgreSQL protocol), TLS with certificate verification, and COPY from the
+ * batch's files in S3, written through the loader's stager.
  */
-import type { ConnectionOptions } from 'node:tls';
-import { S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
-import { ConfigError, envName, requireSetting, type Config, type Logger } from '@eventpipe/core';
+import { ConfigError, envName, requireSetting, type Config } from '@eventpipe/core';
 import { redshiftRules } from '../../schema/index.js';
-import { createStager, s3ClientConfig } from '../../stage.js';
 import type { SqlDialect } from '../dialect.js';
 import { createFlowWarehouse } from '../flow.js';
-import type { Warehouse } from '../warehouse.js';
+import type { CreateWarehouse } from '../warehouse.js';
 import { withStoredEnvelopes } from './dead-letters.js';
 import { createRedshiftStage } from './stage.js';
 import { redshiftSql, type CopySource } from './sql.js';
@@ -24,11 +21,6 @@ export { withStoredEnvelopes, MAX_ENVELOPE_JSON_BYTES } from './dead-letters.js'
 /** One transaction per batch and one loader per table (see docs/warehouses/redshift.md): few connections. */
 const POOL_SIZE = 4;
 
-export interface RedshiftWarehouseOptions {
-  /** TLS for the connection; default: on, verifying the server certificate against Node's CA list. */
-  ssl?: ConnectionOptions;
-}
-
 /** COPY reads S3 with the cluster's IAM role, or else with the loader's S3 access keys. */
 export function copyCredentials(config: Pick<Config, 'warehouse' | 's3'>): CopySource['credentials'] {
   if (config.warehouse.iamRole) return { iamRole: config.warehouse.iamRole };
@@ -40,11 +32,7 @@ export function copyCredentials(config: Pick<Config, 'warehouse' | 's3'>): CopyS
   );
 }
 
-export function createRedshiftWarehouse(
-  config: Pick<Config, 'warehouse' | 's3'>,
-  log: Logger,
-  options: RedshiftWarehouseOptions = {},
-): Warehouse {
+export const createRedshiftWarehouse: CreateWarehouse = (config, { log, stager }) => {
   const url = requireSetting(
     config.warehouse.url,
     ['warehouse', 'url'],
@@ -53,19 +41,17 @@ export function createRedshiftWarehouse(
   const credentials = copyCredentials(config);
   const pool = new pg.Pool({
     connectionString: url,
-    ssl: options.ssl ?? { rejectUnauthorized: true },
+    // TLS verifying the server certificate against Node's CA list.
+    ssl: { rejectUnauthorized: true },
     max: POOL_SIZE,
     application_name: 'eventpipe-loader',
   });
   pool.on('error', (error) => log.warn({ err: error }, 'idle Redshift connection lost'));
 
-  const s3 = new S3Client(s3ClientConfig(config.s3));
-  const stager = createStager(config.s3, log);
   const dialect: SqlDialect = {
     ...redshiftSql,
     rules: { ...redshiftRules, arrays: config.warehouse.arrays },
     stage: createRedshiftStage({
-      s3,
       stager,
       bucket: config.s3.bucket,
       region: config.s3.region,
@@ -73,20 +59,9 @@ export function createRedshiftWarehouse(
       errorReader: { query: (text, values) => pool.query(text, values) },
     }),
   };
-  const warehouse = withStoredEnvelopes(
+  return withStoredEnvelopes(
     createFlowWarehouse(pool, dialect, { metaSchema: config.warehouse.metaSchema, log }),
-    s3,
+    stager,
     { bucket: config.s3.bucket, prefix: config.s3.prefix },
   );
-  return {
-    ...warehouse,
-    async close() {
-      try {
-        await warehouse.close();
-      } finally {
-        s3.destroy();
-        stager.close();
-      }
-    },
-  };
-}
+};

@@ -3,11 +3,11 @@
  * with a manifest and a JSONPaths file beside it; COPY reads them into a raw staging table, and the
  * rows are deduplicated into the staging table the merge reads.
  *
- * Why the rows are written again here, over the load file the pipeline staged before loading: schema
- * planning may have moved values into `_rejected` (a string in a BIGINT column, text over 65535 bytes,
- * a column past the budget). COPY must read the planned rows, or it would fail on exactly those values.
+ * Why the rows are written here, inside the load, and not by the pipeline before it: schema planning
+ * (under the table's lock) may move values into `_rejected` (a string in a BIGINT column, text over
+ * 65535 bytes, a column past the budget). COPY must read the planned rows, or it would fail on exactly
+ * those values; so the planned rows are the only ones written, once, through the loader's stager.
  */
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ClientBase } from 'pg';
 import type { Stager } from '../../stage.js';
 import type { StagingTarget, TableRef } from '../dialect.js';
@@ -37,8 +37,8 @@ export interface CopyJob {
 }
 
 export interface RedshiftStageOptions {
-  s3: S3Client;
-  stager: Pick<Stager, 'stageRows'>;
+  /** The loader's S3 writer: the load file, its manifest and its JSONPaths go through it. */
+  stager: Pick<Stager, 'stageRows' | 'put'>;
   bucket: string;
   region: string;
   credentials: CopySource['credentials'];
@@ -62,11 +62,10 @@ const sendCopy = async (client: ClientBase, job: CopyJob) => {
 };
 
 export function createRedshiftStage(options: RedshiftStageOptions) {
-  const { s3, stager, bucket } = options;
+  const { stager, bucket } = options;
   const runCopy = options.runCopy ?? sendCopy;
 
-  const put = (key: string, body: string) =>
-    s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
+  const put = (key: string, body: string) => stager.put(key, body, 'application/json');
 
   return async function stage(
     client: ClientBase,
