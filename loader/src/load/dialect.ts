@@ -9,6 +9,7 @@
 import type { ClientBase } from 'pg';
 import type { Column, DialectRules, TableBatch } from '../transform/types.js';
 import type { ExistingColumn, Migration } from '../schema/index.js';
+import { UUID_TS } from './shared-sql.js';
 import type { LoadBatch, LoadMode } from './warehouse.js';
 
 /** One SQL statement with its bind parameters (`$1`, `$2`, …). */
@@ -161,5 +162,5 @@ export class InvalidIdentifierError extends Error {
  */
 export function clearedColumns(table: TableBatch, storedColumns: readonly string[]): string[] {
   const carried = new Set(table.columns.map((c) => c.name));
-  return storedColumns.filter((name) => !carried.has(name) && name !== 'id' && name !== 'uuid_ts');
+  return storedColumns.filter((name) => !carried.has(name) && name !== 'id' && name !== UUID_TS);
 }

@@ -9,12 +9,11 @@ import {
   InvalidIdentifierError,
   type DeadLetterRecord,
   type MergeOptions,
-  type LoadRecord,
-  type MigrationRecord,
   type SqlDialect,
   type Statement,
   type TableRef,
 } from '../dialect.js';
+import { sharedSql, mergeKind, UUID_TS } from '../shared-sql.js';
 import { latestMerge, parameters, traitColumns, type VersionSyntax } from '../trait-versions.js';
 
 /** PostgreSQL silently truncates longer identifiers (which could merge two columns), so they are refused. */
@@ -30,7 +29,14 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-const qualified = (ref: TableRef) => `${quoteIdent(ref.schema)}.${quoteIdent(ref.table)}`;
+const shared = sharedSql({
+  quoteIdent,
+  json: (parameter) => parameter,
+  sources: (sources) => sources,
+  journalText: (text) => text,
+});
+export const { createSchema, describeTable, findLoad, recordLoad, recordMigration } = shared;
+const { qualified } = shared;
 
 const SQL_TYPES: Record<ColumnType, string> = {
   boolean: 'boolean',
@@ -104,9 +110,6 @@ export function widenExpression(column: string, from: ColumnType, to: ColumnType
   return `${c}::${SQL_TYPES[to]}`;
 }
 
-/** `uuid_ts` is the load time, set by the database so that a replay produces identical event columns. */
-const UUID_TS = 'uuid_ts';
-
 export function createTable(ref: TableRef, columns: readonly Column[]): string {
   const defs = columns
     .filter((c) => c.name !== UUID_TS)
@@ -164,20 +167,6 @@ export function existingSchemas(schemas: string[]): Statement {
   };
 }
 
-export function createSchema(schema: string): Statement {
-  return { text: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}` };
-}
-
-export function describeTable(ref: TableRef): Statement {
-  return {
-    text:
-      'SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale' +
-      ' FROM information_schema.columns' +
-      ' WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
-    values: [ref.schema, ref.table],
-  };
-}
-
 /** `INCLUDING DEFAULTS` so `uuid_ts` (not copied) gets its load time; dropped at COMMIT or ROLLBACK. */
 export function createStaging(ref: TableRef, staging: string): Statement {
   return {
@@ -217,12 +206,13 @@ export function merge(
   const loadTime = `${quoteIdent(UUID_TS)} = now()`;
   const carried = table.columns.filter((c) => c.name !== 'id').map((c) => quoteIdent(c.name));
 
-  if (table.mode === 'append' && options.mode === 'append') {
+  const kind = mergeKind(table, options);
+  if (kind === 'insert-new') {
     return {
       text: `${insert} SELECT ${names} FROM pg_temp.${quoteIdent(staging)} ON CONFLICT (${id}) DO NOTHING`,
     };
   }
-  if (table.mode === 'append') {
+  if (kind === 'overwrite') {
     const updates = carried
       .map((q) => `${q} = EXCLUDED.${q}`)
       .concat(clearedColumns(table, options.storedColumns).map((name) => `${quoteIdent(name)} = NULL`))
@@ -296,35 +286,6 @@ export function bookkeeping(meta: string): Statement[] {
     `CREATE UNIQUE INDEX IF NOT EXISTS "dead_letters_key" ON ${m}."dead_letters" ` +
       '("origin", "stream_sequence", "source_id", "message_id")',
   ].map((text) => ({ text }));
-}
-
-export function findLoad(meta: string, batchId: string): Statement {
-  return { text: `SELECT 1 FROM ${quoteIdent(meta)}."loads" WHERE "batch_id" = $1`, values: [batchId] };
-}
-
-export function recordLoad(meta: string, r: LoadRecord): Statement {
-  return {
-    text:
-      `INSERT INTO ${quoteIdent(meta)}."loads" ("batch_id", "first_sequence", "last_sequence", "sources", "rows_by_table", "started_at")` +
-      ' VALUES ($1, $2, $3, $4, $5, $6)',
-    values: [
-      r.batchId,
-      r.firstSequence,
-      r.lastSequence,
-      r.sources,
-      JSON.stringify(r.rowsByTable),
-      r.startedAt,
-    ],
-  };
-}
-
-export function recordMigration(meta: string, r: MigrationRecord): Statement {
-  return {
-    text:
-      `INSERT INTO ${quoteIdent(meta)}."migrations" ("schema_name", "table_name", "statement", "batch_id", "loader")` +
-      ' VALUES ($1, $2, $3, $4, $5)',
-    values: [r.target.schema, r.target.table, r.statement, r.batchId, r.loader],
-  };
 }
 
 export function deadLetter(meta: string, r: DeadLetterRecord): Statement {

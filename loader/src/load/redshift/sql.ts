@@ -18,12 +18,11 @@ import {
   InvalidIdentifierError,
   type DeadLetterRecord,
   type MergeOptions,
-  type LoadRecord,
-  type MigrationRecord,
   type SqlDialect,
   type Statement,
   type TableRef,
 } from '../dialect.js';
+import { sharedSql, mergeKind, UUID_TS } from '../shared-sql.js';
 import { latestMerge, parameters, traitColumns, type VersionSyntax } from '../trait-versions.js';
 
 export const MAX_IDENTIFIER_BYTES = redshiftRules.maxIdentifierBytes;
@@ -50,7 +49,14 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-const qualified = (ref: TableRef) => `${quoteIdent(ref.schema)}.${quoteIdent(ref.table)}`;
+const shared = sharedSql({
+  quoteIdent,
+  json: (parameter) => `JSON_PARSE(${parameter})`,
+  sources: (sources) => JSON.stringify(sources),
+  journalText: (text) => fitVarchar(text),
+});
+export const { createSchema, describeTable, findLoad, recordLoad, recordMigration } = shared;
+const { qualified } = shared;
 
 /**
  * A string literal for COPY (which takes no bind parameters). Redshift reads a backslash in a literal
@@ -145,7 +151,6 @@ export function existingColumn(row: Record<string, unknown>): ExistingColumn {
   }
 }
 
-const UUID_TS = 'uuid_ts';
 const SORT_KEY = 'received_at';
 
 /** The columns rows carry: all but `uuid_ts`, which the warehouse sets at load time. */
@@ -234,20 +239,6 @@ export function existingSchemas(schemas: string[]): Statement {
   return {
     text: `SELECT nspname AS name FROM pg_namespace WHERE nspname IN (${placeholders})`,
     values: schemas,
-  };
-}
-
-export function createSchema(schema: string): Statement {
-  return { text: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}` };
-}
-
-export function describeTable(ref: TableRef): Statement {
-  return {
-    text:
-      'SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale' +
-      ' FROM information_schema.columns' +
-      ' WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
-    values: [ref.schema, ref.table],
   };
 }
 
@@ -400,7 +391,8 @@ export function merge(
   const target = qualified(ref);
   const source = quoteIdent(staging);
   const id = quoteIdent('id');
-  if (table.mode === 'append' && options.mode === 'append') {
+  const kind = mergeKind(table, options);
+  if (kind === 'insert-new') {
     return {
       text:
         `INSERT INTO ${target} (${names}) SELECT ${names} FROM ${source} AS "staged"` +
@@ -410,7 +402,7 @@ export function merge(
   const carried = columns.filter((name) => name !== 'id').map(quoteIdent);
   const values: string[] = [];
   const updates =
-    table.mode === 'append'
+    kind === 'overwrite'
       ? carried
           .map((q) => `${q} = "staged".${q}`)
           .concat(clearedColumns(table, options.storedColumns).map((name) => `${quoteIdent(name)} = NULL`))
@@ -467,35 +459,6 @@ export function bookkeeping(meta: string): Statement[] {
       '"first_failed_at" TIMESTAMPTZ NOT NULL, "last_failed_at" TIMESTAMPTZ NOT NULL DEFAULT GETDATE(), ' +
       '"attempts" INTEGER NOT NULL, "origin" VARCHAR(512) NOT NULL)',
   ].map((text) => ({ text }));
-}
-
-export function findLoad(meta: string, batchId: string): Statement {
-  return { text: `SELECT 1 FROM ${quoteIdent(meta)}."loads" WHERE "batch_id" = $1`, values: [batchId] };
-}
-
-export function recordLoad(meta: string, r: LoadRecord): Statement {
-  return {
-    text:
-      `INSERT INTO ${quoteIdent(meta)}."loads" ("batch_id", "first_sequence", "last_sequence", "sources", "rows_by_table", "started_at")` +
-      ' VALUES ($1, $2, $3, JSON_PARSE($4), JSON_PARSE($5), $6)',
-    values: [
-      r.batchId,
-      r.firstSequence,
-      r.lastSequence,
-      JSON.stringify(r.sources),
-      JSON.stringify(r.rowsByTable),
-      r.startedAt,
-    ],
-  };
-}
-
-export function recordMigration(meta: string, r: MigrationRecord): Statement {
-  return {
-    text:
-      `INSERT INTO ${quoteIdent(meta)}."migrations" ("schema_name", "table_name", "statement", "batch_id", "loader")` +
-      ' VALUES ($1, $2, $3, $4, $5)',
-    values: [r.target.schema, r.target.table, fitVarchar(r.statement), r.batchId, r.loader],
-  };
 }
 
 export function deadLetter(meta: string, r: DeadLetterRecord): Statement {
