@@ -27,11 +27,9 @@ import { createLoaderMetrics } from './pipeline/metrics.js';
 import { createPipeline, type Checkpoint } from './pipeline/runner.js';
 import { runBatches } from './pipeline/scheduler.js';
 import { createStager } from './stage.js';
-import { createPostgresWarehouse, isPermanentLoadError } from './load/postgres/index.js';
-import { createRedshiftWarehouse, isPermanentRedshiftError } from './load/redshift/index.js';
+import { WAREHOUSES } from './load/registry.js';
 import { transform } from './transform/index.js';
 import { schemaClashes } from './transform/source-schemas.js';
-import { postgresRules, redshiftRules } from './schema/index.js';
 import type { Warehouse, WarehouseDeps } from './load/warehouse.js';
 
 export interface RunningLoader {
@@ -54,21 +52,15 @@ const RETRY = { baseMs: 500, maxMs: 5_000 };
  * The warehouse the configuration names. Refuses (ConfigError) sources whose ids map to one
  * warehouse schema, naming both, before anything connects.
  */
-export function createWarehouse(
-  config: Config,
-  deps: WarehouseDeps,
-): { warehouse: Warehouse; isPermanent: (e: unknown) => boolean } {
+export function createWarehouse(config: Config, deps: WarehouseDeps): Warehouse {
   requireSetting(config.warehouse.url, ['warehouse', 'url'], 'the loader needs a warehouse to load into');
-  const rules = config.warehouse.kind === 'redshift' ? redshiftRules : postgresRules;
+  const { rules, create } = WAREHOUSES[config.warehouse.kind];
   const clashes = schemaClashes(
     config.sources.map((s) => s.id),
     rules.maxIdentifierBytes,
   );
   if (clashes.length > 0) throw new ConfigError(`${envName(['sources'])}: ${clashes.join('; ')}`);
-  if (config.warehouse.kind === 'redshift') {
-    return { warehouse: createRedshiftWarehouse(config, deps), isPermanent: isPermanentRedshiftError };
-  }
-  return { warehouse: createPostgresWarehouse(config, deps), isPermanent: isPermanentLoadError };
+  return create(config, deps);
 }
 
 /**
@@ -103,7 +95,7 @@ export async function startLoader(
   const metrics = createLoaderMetrics();
   const enrichStep = await createEnrichStep(config, log, metrics.registry);
   const stager = createStager(config.s3, log);
-  const { warehouse, isPermanent } = createWarehouse(config, { log, stager });
+  const warehouse = createWarehouse(config, { log, stager });
   const cleanups: (() => Promise<void> | void)[] = [
     exportRegistry(metrics.registry),
     () => stager.close(),
@@ -151,7 +143,6 @@ export async function startLoader(
       stageRowFiles: config.loader.stageRowFiles,
       enrich: enrichStep,
       transform,
-      isPermanentLoadError: isPermanent,
       flush: () => nc.flush(),
       metrics,
       retry: RETRY,

@@ -31,6 +31,8 @@ export interface FlowOptions {
   log: Logger;
   /** `warehouse.lockTimeoutMs`: the longest wait for a lock held by another session, past the loaders' own locks. */
   lockTimeoutMs?: number;
+  /** The driver's error classification (`Warehouse.isPermanentError`). */
+  isPermanentError(error: unknown): boolean;
 }
 
 /** Attempts at a transaction whose planning keeps asking for DDL that must run outside it. */
@@ -275,7 +277,14 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
     );
   };
 
-  return { rules: dialect.rules, init, load, deadLetter, close: () => pool.end() };
+  return {
+    rules: dialect.rules,
+    isPermanentError: options.isPermanentError,
+    init,
+    load,
+    deadLetter,
+    close: () => pool.end(),
+  };
 }
 
 /**

@@ -79,6 +79,12 @@ export type CreateWarehouse = (config: Pick<Config, 'warehouse' | 's3'>, deps: W
 
 export interface Warehouse {
   readonly rules: DialectRules;
+  /**
+   * The driver's verdict on an error `load` threw: true when loading the same rows again would fail
+   * the same way (the warehouse refuses the data), so the runner isolates the message at fault and
+   * dead-letters it; false for anything waiting may cure (connection lost, lock timeout, conflict).
+   */
+  isPermanentError(error: unknown): boolean;
   /** Creates the bookkeeping schema and tables when missing. */
   init(): Promise<void>;
   /**

@@ -27,6 +27,7 @@ class MemoryWarehouse implements Warehouse {
   readonly deadLetters: DeadLetter[] = [];
   loads = 0;
   downFor = 0;
+  isPermanentError = isPermanent;
   async init() {}
   async load(batch: LoadBatch): Promise<LoadResult> {
     this.loads++;
@@ -96,7 +97,6 @@ function setup(overrides: Partial<PipelineDeps> = {}) {
     stageRowFiles: true,
     enrich: (envelopes) => envelopes.map((e) => ({ envelope: e })),
     transform,
-    isPermanentLoadError: isPermanent,
     flush: async () => {},
     metrics,
     retry: { baseMs: 5, maxMs: 20 },

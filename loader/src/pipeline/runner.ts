@@ -41,8 +41,6 @@ export interface PipelineDeps {
   stageRowFiles: boolean;
   enrich: EnrichEvents;
   transform: TransformEvents;
-  /** The warehouse driver's verdict: will this load error happen again however often we retry? */
-  isPermanentLoadError(error: unknown): boolean;
   /** Resolves once the acks have reached the server. */
   flush(): Promise<void>;
   metrics: LoaderMetrics;
@@ -110,7 +108,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   /** Loads the messages, splitting on permanent failures; returns the dead letters. */
   function loadSplitting(messages: Message[], batch: Batch, turn: Turn): Promise<DeadLetter[]> {
     return loadIsolating(messages, (part) => loadPart(part, batch, turn), {
-      isPermanentLoadError: deps.isPermanentLoadError,
+      isPermanentLoadError: (error) => warehouse.isPermanentError(error),
       deadLetter: ({ delivery, envelope }, reason) => {
         batchEvent('dead-letter', { reason, seq: delivery.seq });
         return poisonDeadLetter(envelope, delivery, reason);

@@ -54,9 +54,8 @@ export interface ReplayDeps {
   prefix: string;
   enrich: PipelineDeps['enrich'];
   transform: PipelineDeps['transform'];
-  warehouse: Pick<Warehouse, 'rules' | 'load' | 'deadLetter'>;
-  /** The warehouse driver's verdict on a load error, as the loader uses it. */
-  isPermanentLoadError: PipelineDeps['isPermanentLoadError'];
+  /** Its `isPermanentError` decides, as in the loader, whether a failed load is split. */
+  warehouse: Pick<Warehouse, 'rules' | 'load' | 'deadLetter' | 'isPermanentError'>;
   log: Logger;
   stager: Pick<PipelineDeps['stager'], 'stageRows'>;
   /** `loader.stageRowFiles`, as the loader uses it; default off. */
@@ -150,7 +149,7 @@ export async function replayArchive(request: ReplayRequest, deps: ReplayDeps): P
         ? batchId
         : `${batchId}-p${items.indexOf(part[0]!)}-${items.indexOf(part[part.length - 1]!)}`;
     const deadLetters = await loadIsolating(items, (part) => loadPart(partId(part), part), {
-      isPermanentLoadError: deps.isPermanentLoadError,
+      isPermanentLoadError: (error) => deps.warehouse.isPermanentError(error),
       deadLetter: ({ envelope, key, line }, reason) =>
         poisonDeadLetter(envelope, { origin: key, seq: line }, reason),
       log: deps.log,

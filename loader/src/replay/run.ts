@@ -33,7 +33,7 @@ async function replay(
   const enrich = await createEnrichStep(config, log);
   const s3 = new S3Client(s3ClientConfig(config.s3));
   const stager = createStager(config.s3, log);
-  const { warehouse, isPermanent } = createWarehouse(config, { log, stager });
+  const warehouse = createWarehouse(config, { log, stager });
   try {
     if (!request.dryRun) await warehouse.init();
     return await replayArchive(
@@ -45,7 +45,6 @@ async function replay(
         enrich,
         transform,
         warehouse,
-        isPermanentLoadError: isPermanent,
         log,
         stager,
         stageRowFiles: config.loader.stageRowFiles,

@@ -2,7 +2,7 @@
  * What the transform step produces and the load step consumes: rows per warehouse table, with the
  * columns (and their inferred types) that the rows need. Pure data, no I/O.
  */
-import type { Envelope } from '@eventpipe/core';
+import type { Config, Envelope } from '@eventpipe/core';
 
 /**
  * Warehouse-neutral column types; each dialect maps them to its own SQL types. `numeric` is an exact
@@ -58,7 +58,8 @@ export interface EnrichedEvent {
 
 /** What differs between warehouses for naming and typing. */
 export interface DialectRules {
-  name: 'postgres' | 'redshift';
+  /** The `warehouse.kind` these rules are for. */
+  name: Config['warehouse']['kind'];
   /** PostgreSQL 63, Redshift 127 (UTF-8 bytes). */
   maxIdentifierBytes: number;
   /** Redshift 1,600; PostgreSQL 1,600 too. */

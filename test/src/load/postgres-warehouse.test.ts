@@ -473,7 +473,11 @@ test('DDL a suite.warehouse refuses inside a transaction runs first, on its own,
     runsOutsideTransaction: (m: { kind: string }) => m.kind === 'widen-column',
   };
   const pool = new pg.Pool({ connectionString: suite.server.url, max: 2 });
-  const outside = createFlowWarehouse(pool, dialect, { metaSchema: '_eventpipe', log });
+  const outside = createFlowWarehouse(pool, dialect, {
+    metaSchema: '_eventpipe',
+    log,
+    isPermanentError: isPermanentLoadError,
+  });
   try {
     await outside.load(
       batchOf('out-1', [envelope('out', 'track', { event: 'Sized', properties: { n: 1 } })]),

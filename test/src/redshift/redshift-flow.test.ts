@@ -201,7 +201,11 @@ before(async () => {
   };
   const pool = new pg.Pool({ connectionString: postgres.url, max: 4 });
   warehouse = withStoredEnvelopes(
-    createFlowWarehouse(pool, dialect, { metaSchema: '_eventpipe', log }),
+    createFlowWarehouse(pool, dialect, {
+      metaSchema: '_eventpipe',
+      log,
+      isPermanentError: isPermanentRedshiftError,
+    }),
     stager,
     {
       bucket: BUCKET,
@@ -503,7 +507,11 @@ describe('the Redshift dialect through the shared load flow', () => {
   test('users: the same identifies in any batching and commit order give the same row, latest per trait', async () => {
     const pool = new pg.Pool({ connectionString: postgres.url, max: 2 });
     const second = withStoredEnvelopes(
-      createFlowWarehouse(pool, dialect, { metaSchema: '_eventpipe', log }),
+      createFlowWarehouse(pool, dialect, {
+        metaSchema: '_eventpipe',
+        log,
+        isPermanentError: isPermanentRedshiftError,
+      }),
       stager,
       { bucket: BUCKET, prefix: s3Config.prefix },
     );
@@ -684,6 +692,7 @@ describe('two loaders at once (PostgreSQL runs them at READ COMMITTED, weaker th
     const other = createFlowWarehouse(new pg.Pool({ connectionString: postgres.url, max: 4 }), dialect, {
       metaSchema: '_eventpipe',
       log,
+      isPermanentError: isPermanentRedshiftError,
     });
     try {
       for (let round = 1; round <= 3; round++) {

@@ -68,8 +68,7 @@ test('a poison message in a replay batch: the rest loads, it becomes a dead lett
           return envelopes.map((e) => ({ envelope: e }));
         },
         transform,
-        warehouse: suite.warehouse,
-        isPermanentLoadError: () => false,
+        warehouse: { ...suite.warehouse, isPermanentError: () => false },
         log,
         stager,
       },

@@ -7,6 +7,7 @@ import { postgresRules } from '../../schema/index.js';
 import type { SqlDialect } from '../dialect.js';
 import { createFlowWarehouse } from '../flow.js';
 import type { CreateWarehouse, Warehouse, WarehouseDeps } from '../warehouse.js';
+import { isPermanentLoadError } from './errors.js';
 import { postgresSql } from './sql.js';
 import { stageWithCopy } from './stage.js';
 
@@ -42,6 +43,7 @@ export function createPostgresWarehouse(
     metaSchema: config.metaSchema,
     log,
     lockTimeoutMs: config.lockTimeoutMs,
+    isPermanentError: isPermanentLoadError,
   });
 }
 createPostgresWarehouse satisfies CreateWarehouse;

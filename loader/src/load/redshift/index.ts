@@ -10,6 +10,7 @@ import type { SqlDialect } from '../dialect.js';
 import { createFlowWarehouse } from '../flow.js';
 import type { CreateWarehouse } from '../warehouse.js';
 import { withStoredEnvelopes } from './dead-letters.js';
+import { isPermanentRedshiftError } from './errors.js';
 import { createRedshiftStage } from './stage.js';
 import { redshiftSql, type CopySource } from './sql.js';
 
@@ -60,7 +61,11 @@ export const createRedshiftWarehouse: CreateWarehouse = (config, { log, stager }
     }),
   };
   return withStoredEnvelopes(
-    createFlowWarehouse(pool, dialect, { metaSchema: config.warehouse.metaSchema, log }),
+    createFlowWarehouse(pool, dialect, {
+      metaSchema: config.warehouse.metaSchema,
+      log,
+      isPermanentError: isPermanentRedshiftError,
+    }),
     stager,
     { bucket: config.s3.bucket, prefix: config.s3.prefix },
   );
