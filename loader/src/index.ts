@@ -1,6 +1,6 @@
 export type * from './load/warehouse.js';
 export * from './enrich/index.js';
-export { startLoader, type RunningLoader, type LoaderOptions } from './server.js';
+export { startLoader, type RunningLoader, type LoaderOptions } from './loader.js';
 export { createPipeline, type PipelineDeps, type Checkpoint } from './pipeline/runner.js';
 export { decide, backoffDelay } from './pipeline/retry.js';
 export type { Pipeline } from './pipeline/scheduler.js';
@@ -13,7 +13,7 @@ export {
   PULL_EXPIRES_MS,
   type Delivery,
 } from './consume.js';
-export { createStager, rawKey, loadKey, s3ClientConfig, type Stager } from './stage.js';
+export { createStager, rawKey, rowsKey, s3ClientConfig, type Stager } from './stage.js';
 export { runReplay, type ReplayHooks } from './replay/run.js';
 export {
   replayArchive,
@@ -28,7 +28,7 @@ export type * from './load/dialect.js';
 export { createPostgresWarehouse, isPermanentLoadError, postgresDialect } from './load/postgres/index.js';
 export {
   createRedshiftWarehouse,
-  createRedshiftStage,
+  createRedshiftCopy,
   isPermanentRedshiftError,
   RedshiftLoadError,
   explainCopyFailure,

@@ -33,7 +33,7 @@ export function rawKey(prefix: string, sourceId: string, receivedAt: string, bat
   return `${normalisePrefix(prefix)}raw/${sourceId}/dt=${at.slice(0, 10)}/hh=${at.slice(11, 13)}/${batchId}.ndjson.gz`;
 }
 
-export function loadKey(prefix: string, sourceId: string, table: string, batchId: string): string {
+export function rowsKey(prefix: string, sourceId: string, table: string, batchId: string): string {
   return `${normalisePrefix(prefix)}load/${sourceId}/${table}/${batchId}.ndjson.gz`;
 }
 
@@ -158,7 +158,7 @@ export function createStager(s3: Config['s3'], log: Logger): Stager {
       const files = sources.flatMap((source) =>
         source.tables.map((table) => ({
           name: `${source.schema}.${table.table}`,
-          key: loadKey(s3.prefix, source.sourceId, table.table, batchId),
+          key: rowsKey(s3.prefix, source.sourceId, table.table, batchId),
           body: () => ndjsonRows(table.rows),
         })),
       );

@@ -2,7 +2,7 @@
  * Ceiling for the loader: PostgreSQL ingesting the same rows with nothing else to do. The envelopes
  * are transformed and planned first (untimed), then each loader-sized batch is timed from BEGIN to
  * COMMIT: a staging table per table and one COPY into it, written by the loader's own COPY encoding
- * (`postgresDialect.stage`). No NATS, no S3, no merge into an indexed table: what is left is what
+ * (`postgresDialect.copy`). No NATS, no S3, no merge into an indexed table: what is left is what
  * PostgreSQL and the COPY text encoding allow.
  */
 import type { Envelope } from '@eventpipe/core';
@@ -58,7 +58,7 @@ export async function rawCopyRate(
         const target = { schema, table: batch.table };
         const staging = `ceiling_${index}`;
         await client.query(dialect.createStaging(target, staging).text);
-        await dialect.stage(client, { target, staging, table: batch, batch: loadBatch, storedColumns: [] });
+        await dialect.copy(client, { target, staging, table: batch, batch: loadBatch, storedColumns: [] });
         rows += batch.rows.length;
       }
       await client.query('COMMIT');

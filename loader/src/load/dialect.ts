@@ -24,7 +24,7 @@ export interface TableRef {
 }
 
 /** Where one table's rows go before the merge, and what the flow knows about them. */
-export interface StagingTarget {
+export interface CopyTarget {
   target: TableRef;
   /** Unqualified name of the staging table `createStaging` made. */
   staging: string;
@@ -134,7 +134,7 @@ export interface SqlDialect {
   /** A session-local staging table shaped like the target, dropped at the end of the transaction. */
   createStaging(ref: TableRef, staging: string): Statement;
   /** Loads the rows of `target.table` into the staging table (PostgreSQL: COPY FROM STDIN; Redshift: COPY from S3). */
-  stage(client: ClientBase, target: StagingTarget): Promise<void>;
+  copy(client: ClientBase, target: CopyTarget): Promise<void>;
   /**
    * Moves staged rows into the target. Tables of mode `append` (events), by load mode: `append` inserts
    * only ids not yet in the table (redelivery and replay are harmless); `replace` also overwrites the

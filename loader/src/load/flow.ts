@@ -190,7 +190,7 @@ export function createFlowWarehouse(pool: Pool, dialect: SqlDialect, options: Fl
       await run(client, dialect.createStaging(ref, staging));
       const storedColumns = described.map((r) => String(r.column_name));
       await inStepSpan('copy', () =>
-        dialect.stage(client, { target: ref, staging, table: plan.batch, batch, storedColumns }),
+        dialect.copy(client, { target: ref, staging, table: plan.batch, batch, storedColumns }),
       );
       const staged = performance.now();
       const merged = await inStepSpan('merge', () =>

@@ -6,7 +6,7 @@
 import { inStepSpan } from '../tracing.js';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Config, Logger } from '@eventpipe/core';
-import { createEnrichStep, createWarehouse } from '../server.js';
+import { createEnrichStep, createWarehouse } from '../loader.js';
 import { createStager, s3ClientConfig } from '../stage.js';
 import { transform } from '../transform/index.js';
 import { replayArchive, type ReplayDeps, type ReplayRequest, type ReplaySummary } from './replay.js';

@@ -49,12 +49,12 @@ const scenarios: { existing?: Map<string, Column>; batch: TableBatch }[] = [
 ];
 
 test('both dialects implement the same SqlDialect methods', () => {
-  const methods = (d: Omit<SqlDialect, 'rules' | 'stage'>) =>
+  const methods = (d: Omit<SqlDialect, 'rules' | 'copy'>) =>
     Object.entries(d)
       .filter(([, v]) => typeof v === 'function')
       .map(([k]) => k)
       .sort();
-  const postgresMethods = methods(postgresDialect).filter((m) => m !== 'stage');
+  const postgresMethods = methods(postgresDialect).filter((m) => m !== 'copy');
   assert.deepEqual(methods(redshiftSql), postgresMethods);
 });
 

@@ -41,7 +41,7 @@ import {
 } from '@eventpipe/loader';
 import {
   createFlowWarehouse,
-  createRedshiftStage,
+  createRedshiftCopy,
   createRedshiftWarehouse,
   explainCopyFailure,
   isPermanentRedshiftError,
@@ -180,7 +180,7 @@ before(async () => {
   for (const shim of REDSHIFT_SHIMS) await db.query(shim);
 
   stager = createStager(s3Config, log);
-  const stage = createRedshiftStage({
+  const copy = createRedshiftCopy({
     stager,
     bucket: BUCKET,
     region: s3Config.region,
@@ -191,7 +191,7 @@ before(async () => {
   dialect = {
     ...redshiftSql,
     rules: redshiftRules,
-    stage,
+    copy,
     migration: (ref, m) =>
       redshiftSql.migration(ref, m).map((s) => ({ ...s, text: postgresSpelling(s.text) })),
     describeTable: (ref) => {

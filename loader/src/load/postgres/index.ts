@@ -9,11 +9,11 @@ import { createFlowWarehouse } from '../flow.js';
 import type { CreateWarehouse, Warehouse, WarehouseDeps } from '../warehouse.js';
 import { isPermanentLoadError } from './errors.js';
 import { postgresSql } from './sql.js';
-import { stageWithCopy } from './stage.js';
+import { copyRows } from './copy.js';
 
 export { isPermanentLoadError } from './errors.js';
 
-export const postgresDialect: SqlDialect = { ...postgresSql, rules: postgresRules, stage: stageWithCopy };
+export const postgresDialect: SqlDialect = { ...postgresSql, rules: postgresRules, copy: copyRows };
 
 /**
  * A handful of connections: one transaction per batch, and the batches in flight take turns to load

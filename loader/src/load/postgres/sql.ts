@@ -310,7 +310,7 @@ export function deadLetter(meta: string, r: DeadLetterRecord): Statement {
 }
 
 /** The PostgreSQL dialect's SQL; `rules` and `stage` are added by the driver (`index.ts`). */
-export const postgresSql: Omit<SqlDialect, 'rules' | 'stage'> = {
+export const postgresSql: Omit<SqlDialect, 'rules' | 'copy'> = {
   quoteIdent,
   sqlType,
   bookkeeping,

@@ -11,12 +11,12 @@ import { createFlowWarehouse } from '../flow.js';
 import type { CreateWarehouse } from '../warehouse.js';
 import { withStoredEnvelopes } from './dead-letters.js';
 import { isPermanentRedshiftError } from './errors.js';
-import { createRedshiftStage } from './stage.js';
+import { createRedshiftCopy } from './copy.js';
 import { redshiftSql, type CopySource } from './sql.js';
 
 export { isPermanentRedshiftError, RedshiftLoadError, explainCopyFailure } from './errors.js';
 export { redshiftSql } from './sql.js';
-export { createRedshiftStage, type CopyJob, type RedshiftStageOptions } from './stage.js';
+export { createRedshiftCopy, type CopyJob, type RedshiftCopyOptions } from './copy.js';
 export { withStoredEnvelopes, MAX_ENVELOPE_JSON_BYTES } from './dead-letters.js';
 
 /** One transaction per batch and one loader per table (see docs/warehouses/redshift.md): few connections. */
@@ -52,7 +52,7 @@ export const createRedshiftWarehouse: CreateWarehouse = (config, { log, stager }
   const dialect: SqlDialect = {
     ...redshiftSql,
     rules: { ...redshiftRules, arrays: config.warehouse.arrays },
-    stage: createRedshiftStage({
+    copy: createRedshiftCopy({
       stager,
       bucket: config.s3.bucket,
       region: config.s3.region,

@@ -482,7 +482,7 @@ export function deadLetter(meta: string, r: DeadLetterRecord): Statement {
 }
 
 /** The Redshift dialect's SQL; `rules` and `stage` are added by the driver (`index.ts`). */
-export const redshiftSql: Omit<SqlDialect, 'rules' | 'stage'> = {
+export const redshiftSql: Omit<SqlDialect, 'rules' | 'copy'> = {
   quoteIdent,
   sqlType,
   bookkeeping,

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, createLogger, loadConfig } from '@eventpipe/core';
-import { createEnrichStep, startLoader } from './server.js';
+import { createEnrichStep, startLoader } from './loader.js';
 
 const log = createLogger('test', 'silent');
 

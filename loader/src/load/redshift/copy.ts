@@ -10,7 +10,7 @@
  */
 import type { ClientBase } from 'pg';
 import type { Stager } from '../../stage.js';
-import type { StagingTarget, TableRef } from '../dialect.js';
+import type { CopyTarget, TableRef } from '../dialect.js';
 import { explainCopyFailure, type CopyAttempt, type Queryable } from './errors.js';
 import { buildJsonPaths, buildManifest, copyObjectKeys, s3Url } from './manifest.js';
 import {
@@ -36,7 +36,7 @@ export interface CopyJob {
   statement: string;
 }
 
-export interface RedshiftStageOptions {
+export interface RedshiftCopyOptions {
   /** The loader's S3 writer: the load file, its manifest and its JSONPaths go through it. */
   stager: Pick<Stager, 'stageRows' | 'put'>;
   bucket: string;
@@ -61,15 +61,15 @@ const sendCopy = async (client: ClientBase, job: CopyJob) => {
   await client.query(job.statement);
 };
 
-export function createRedshiftStage(options: RedshiftStageOptions) {
+export function createRedshiftCopy(options: RedshiftCopyOptions) {
   const { stager, bucket } = options;
   const runCopy = options.runCopy ?? sendCopy;
 
   const put = (key: string, body: string) => stager.put(key, body, 'application/json');
 
-  return async function stage(
+  return async function copy(
     client: ClientBase,
-    { target, staging, table, batch, storedColumns }: StagingTarget,
+    { target, staging, table, batch, storedColumns }: CopyTarget,
   ): Promise<void> {
     const source = batch.sources.find((s) => s.schema === target.schema);
     if (!source) throw new Error(`batch ${batch.batchId} has no source for schema ${target.schema}`);

@@ -6,11 +6,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ClientBase } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { StagingTarget } from '../dialect.js';
+import type { CopyTarget } from '../dialect.js';
 import { copyChunks } from './copy-text.js';
 import { copyFromStdin } from './sql.js';
 
-export async function stageWithCopy(client: ClientBase, { staging, table }: StagingTarget): Promise<void> {
+export async function copyRows(client: ClientBase, { staging, table }: CopyTarget): Promise<void> {
   const copy = client.query(copyFrom(copyFromStdin(staging, table.columns)));
   await pipeline(Readable.from(copyChunks(table.rows, table.columns)), copy);
 }
