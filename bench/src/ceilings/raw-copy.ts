@@ -6,7 +6,13 @@
  * PostgreSQL and the COPY text encoding allow.
  */
 import type { Envelope } from '@eventpipe/core';
-import { planTable, postgresDialect, transform, type LoadBatch, type TableBatch } from '@eventpipe/loader';
+import {
+  planTable,
+  postgresDialect,
+  transform,
+  type LoadBatch,
+  type TableBatch,
+} from '@eventpipe/loader/internal';
 import { connectPostgres } from '../warehouse.js';
 
 export interface RawCopyResult {

@@ -7,7 +7,7 @@
  * maps over the batch, tens of millions of events/s.)
  */
 import { createLogger } from '@eventpipe/core';
-import { createEnricher, DEFAULT_ENRICHMENTS } from '@eventpipe/loader';
+import { createEnricher, DEFAULT_ENRICHMENTS } from '@eventpipe/loader/internal';
 import type { Envelope } from '@eventpipe/core';
 import { benchEnvelope } from '../event.js';
 import { measurement, round, type Measurement } from '../results.js';

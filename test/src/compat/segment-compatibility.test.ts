@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createLogger } from '@eventpipe/core';
 import { startPostgres } from '@eventpipe/local';
-import { createPostgresWarehouse, postgresRules } from '@eventpipe/loader';
+import { createPostgresWarehouse, postgresRules } from '@eventpipe/loader/internal';
 import { compatQueries, normalise, workloadBatches } from './segment-workload.js';
 
 test('Segment models run unchanged on PostgreSQL, whatever the batching', async (t) => {

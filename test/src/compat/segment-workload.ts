@@ -5,7 +5,7 @@
  * queries the public Segment dbt packages build on. Both warehouses must answer them identically.
  */
 import type { Envelope, EventType, SegmentEvent } from '@eventpipe/core';
-import { transform, type DialectRules, type LoadBatch } from '@eventpipe/loader';
+import { transform, type DialectRules, type LoadBatch } from '@eventpipe/loader/internal';
 
 const START = Date.parse('2024-06-03T08:00:00.000Z');
 

@@ -20,7 +20,7 @@ import { build } from 'esbuild';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { createLogger } from '@eventpipe/core';
 import { startCollector, type RunningCollector } from '@eventpipe/collector';
-import { startLoader, type RunningLoader } from '@eventpipe/loader';
+import { startLoader, type RunningLoader } from '@eventpipe/loader/internal';
 import {
   configOf,
   countRows,

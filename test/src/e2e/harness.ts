@@ -22,7 +22,7 @@ import {
   type Envelope,
   type EventType,
 } from '@eventpipe/core';
-import { s3ClientConfig } from '@eventpipe/loader';
+import { s3ClientConfig } from '@eventpipe/loader/internal';
 import { S3RVER_CREDENTIALS, startNats, startPostgres, startS3 } from '@eventpipe/local';
 
 export const SOURCE = 'web';

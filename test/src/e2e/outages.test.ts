@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, type Config } from '@eventpipe/core';
-import { startLoader, type RunningLoader } from '@eventpipe/loader';
+import { startLoader, type RunningLoader } from '@eventpipe/loader/internal';
 import {
   ackFloor,
   configOf,

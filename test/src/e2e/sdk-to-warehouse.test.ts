@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Analytics } from '@segment/analytics-node';
 import { createLogger } from '@eventpipe/core';
 import { startCollector, type RunningCollector } from '@eventpipe/collector';
-import { startLoader, type RunningLoader } from '@eventpipe/loader';
+import { startLoader, type RunningLoader } from '@eventpipe/loader/internal';
 import {
   ackFloor,
   columnTypes,

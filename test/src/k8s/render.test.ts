@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { createLogger, loadConfig } from '@eventpipe/core';
-import { createEnricher } from '@eventpipe/loader';
+import { createEnricher } from '@eventpipe/loader/internal';
 import { renderPipelines } from '@eventpipe/operator';
 import { validateObject } from './validate.js';
 

@@ -6,7 +6,7 @@ import { after, before } from 'node:test';
 import pg from 'pg';
 import { createLogger } from '@eventpipe/core';
 import { startPostgres, type PostgresServer } from '@eventpipe/local';
-import { createPostgresWarehouse, type Warehouse } from '@eventpipe/loader';
+import { createPostgresWarehouse, type Warehouse } from '@eventpipe/loader/internal';
 
 export interface WarehouseSuite {
   server: PostgresServer;

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createLogger, type Envelope, type EventType, type SegmentEvent } from '@eventpipe/core';
-import type { LoadBatch } from '@eventpipe/loader';
+import type { LoadBatch } from '@eventpipe/loader/internal';
 import {
   createFlowWarehouse,
   createPostgresWarehouse,
@@ -15,7 +15,7 @@ import {
   postgresDialect,
   postgresRules,
   transform,
-} from '@eventpipe/loader';
+} from '@eventpipe/loader/internal';
 import { usePostgresWarehouse } from './harness.js';
 
 const log = createLogger('test', 'silent');

@@ -12,8 +12,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Envelope, EventType, SegmentEvent } from '@eventpipe/core';
-import type { LoadBatch, LoadMode, TableBatch } from '@eventpipe/loader';
-import { postgresRules, redshiftSql, transform } from '@eventpipe/loader';
+import type { LoadBatch, LoadMode, TableBatch } from '@eventpipe/loader/internal';
+import { postgresRules, redshiftSql, transform } from '@eventpipe/loader/internal';
 import { usePostgresWarehouse } from './harness.js';
 
 const suite = usePostgresWarehouse();

@@ -7,7 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger, type Envelope } from '@eventpipe/core';
-import { createPostgresWarehouse, postgresRules, transform, type LoadBatch } from '@eventpipe/loader';
+import {
+  createPostgresWarehouse,
+  postgresRules,
+  transform,
+  type LoadBatch,
+} from '@eventpipe/loader/internal';
 import { usePostgresWarehouse } from './harness.js';
 import { EXPECTED_USER, SCENARIOS, identifies, loadEveryWay } from './users-order.js';
 

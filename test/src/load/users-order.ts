@@ -4,7 +4,7 @@
  * every schema's `users` row must be the same, holding each trait's latest value.
  */
 import type { Envelope, SegmentEvent } from '@eventpipe/core';
-import type { LoadBatch, Warehouse } from '@eventpipe/loader';
+import type { LoadBatch, Warehouse } from '@eventpipe/loader/internal';
 
 const T0 = '2024-06-01T09:59:59.000Z';
 const T1 = '2024-06-01T10:00:00.000Z';

@@ -13,7 +13,7 @@ import {
   transform,
   type DialectRules,
   type LoadBatch,
-} from '@eventpipe/loader';
+} from '@eventpipe/loader/internal';
 import { usePostgresWarehouse } from './harness.js';
 
 const suite = usePostgresWarehouse();

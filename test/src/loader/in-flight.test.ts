@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '@eventpipe/core';
-import { startLoader } from '@eventpipe/loader';
+import { startLoader } from '@eventpipe/loader/internal';
 import {
   ackFloor,
   configOf,

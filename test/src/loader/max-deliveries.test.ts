@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jetstream, type JsMsg } from '@nats-io/jetstream';
 import { createLogger, type Config } from '@eventpipe/core';
-import { ensureConsumer, startLoader, type RunningLoader } from '@eventpipe/loader';
+import { ensureConsumer, startLoader, type RunningLoader } from '@eventpipe/loader/internal';
 import {
   configOf,
   countRows,

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import { ensureStream, eventSubject, loadConfig, type Config, type Logger } from '@eventpipe/core';
-import { ensureConsumer, pullDeliveries, PULL_EXPIRES_MS } from '@eventpipe/loader';
+import { ensureConsumer, pullDeliveries, PULL_EXPIRES_MS } from '@eventpipe/loader/internal';
 import { startNats, type NatsServer } from '@eventpipe/local';
 
 let nats: NatsServer;

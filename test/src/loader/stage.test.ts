@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createLogger, loadConfig, type Config } from '@eventpipe/core';
-import { createStager, rawKey, s3ClientConfig } from '@eventpipe/loader';
+import { createStager, rawKey, s3ClientConfig } from '@eventpipe/loader/internal';
 import { S3RVER_CREDENTIALS, startS3, type S3Server } from '@eventpipe/local';
 import { s3Lines } from '../e2e/harness.js';
 

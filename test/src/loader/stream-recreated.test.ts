@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createLogger, type Config } from '@eventpipe/core';
-import { s3ClientConfig, startLoader } from '@eventpipe/loader';
+import { s3ClientConfig, startLoader } from '@eventpipe/loader/internal';
 import {
   ackFloor,
   configOf,

@@ -38,7 +38,7 @@ import {
   s3ClientConfig,
   type LoadBatch,
   type Warehouse,
-} from '@eventpipe/loader';
+} from '@eventpipe/loader/internal';
 import {
   createFlowWarehouse,
   createRedshiftCopy,
@@ -54,7 +54,7 @@ import {
   type CopyJob,
   type SqlDialect,
   type Stager,
-} from '@eventpipe/loader';
+} from '@eventpipe/loader/internal';
 
 const log = createLogger('test', 'silent');
 const BUCKET = 'eventpipe';

@@ -11,7 +11,7 @@ import { createLogger } from '@eventpipe/core';
 import { startTelemetry, type Telemetry } from '@eventpipe/core/telemetry';
 import { collectorInstrumentations } from '@eventpipe/collector/instrumentation';
 import type { RunningCollector } from '@eventpipe/collector';
-import type { RunningLoader } from '@eventpipe/loader';
+import type { RunningLoader } from '@eventpipe/loader/internal';
 import { createOperatorMetrics } from '@eventpipe/operator';
 import { configOf, query, settings, startServers, waitFor, WRITE_KEY, type Servers } from '../e2e/harness.js';
 import { basicAuth } from '../collector/harness.js';
@@ -34,7 +34,7 @@ before(async () => {
   });
   // Imported once the SDK runs, as the executable does.
   const { startCollector } = await import('@eventpipe/collector');
-  const { startLoader } = await import('@eventpipe/loader');
+  const { startLoader } = await import('@eventpipe/loader/internal');
   servers = await startServers();
   const config = configOf(settings(servers, { EVENTPIPE_LOADER_ENRICHMENTS: '[]' }));
   loader = await startLoader(config, log);

@@ -5,7 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { COMMON_COLUMNS, fieldId, redshiftRules, redshiftSql, resolveColumnNames } from '@eventpipe/loader';
+import { redshiftRules } from '../../schema/index.js';
+import { COMMON_COLUMNS, fieldId, resolveColumnNames } from '../../transform/index.js';
+import { redshiftSql } from './sql.js';
 
 const key = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 200 }),

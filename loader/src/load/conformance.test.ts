@@ -5,15 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Column, TableBatch } from '@eventpipe/loader';
-import {
-  planTable,
-  postgresDialect,
-  postgresRules,
-  redshiftRules,
-  redshiftSql,
-  type SqlDialect,
-} from '@eventpipe/loader';
+import type { Column, TableBatch } from '../transform/types.js';
+import { planTable, postgresRules, redshiftRules } from '../schema/index.js';
+import type { SqlDialect } from './dialect.js';
+import { postgresDialect } from './postgres/index.js';
+import { redshiftSql } from './redshift/sql.js';
 
 const ref = { schema: 'web', table: 'order_completed' };
 const received = { name: 'received_at', type: 'timestamp' } as const satisfies Column;
