@@ -15,7 +15,7 @@ import type { RunningLoader } from '@eventpipe/loader/internal';
 import { createOperatorMetrics } from '@eventpipe/operator';
 import { configOf, query, settings, startServers, waitFor, WRITE_KEY, type Servers } from '../e2e/harness.js';
 import { basicAuth } from '../collector/harness.js';
-import { observations, scrape, value, type Families } from './scrape.js';
+import { buckets, observations, scrape, value, type Families } from './scrape.js';
 import { allQueries, exposedSeries, metricNames } from './monitoring.js';
 
 const exporter = new tracing.InMemorySpanExporter();
@@ -176,6 +176,26 @@ test('a /v1/batch of 100 events: one batch span with 100 links; metrics move by 
     observations(collectorAfter, 'eventpipe_collector_event_bytes') -
       observations(collectorBefore, 'eventpipe_collector_event_bytes'),
     100,
+  );
+  // The request latency histogram, per route: one more /v1/batch request, in every bucket at least
+  // as wide as its duration and in /v1/batch's series only.
+  const latency = 'eventpipe_collector_request_duration_seconds';
+  const batchRoute = { route: '/v1/batch' };
+  assert.equal(
+    observations(collectorAfter, latency, batchRoute) - observations(collectorBefore, latency, batchRoute),
+    1,
+  );
+  const bucketsBefore = buckets(collectorBefore, latency, batchRoute);
+  const bucketsAfter = buckets(collectorAfter, latency, batchRoute);
+  assert.ok(bucketsAfter.size > 2, 'the /v1/batch series has its buckets');
+  const moved = [...bucketsAfter].map(([le, n]) => [le, n - (bucketsBefore.get(le) ?? 0)] as const);
+  assert.equal(moved.at(-1)![0], '+Inf');
+  assert.equal(moved.at(-1)![1], 1);
+  for (let i = 1; i < moved.length; i++) assert.ok(moved[i]![1] >= moved[i - 1]![1], 'cumulative');
+  const trackRoute = { route: '/v1/track' };
+  assert.equal(
+    observations(collectorAfter, latency, trackRoute),
+    observations(collectorBefore, latency, trackRoute),
   );
   // The loader counts after the ack's COMMIT, which may trail the rows' visibility by a moment.
   let loaderAfter = await scrape(loaderMetricsUrl);
