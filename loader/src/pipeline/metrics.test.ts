@@ -37,3 +37,21 @@ test('the consumer gauges read JetStream once per scrape', async () => {
   assert.match(text, /^eventpipe_loader_consumer_redelivered_messages 1$/m);
   assert.equal(calls, 1);
 });
+
+test('batch age: one observation per committed batch, its oldest event, none for a batch without times', async () => {
+  const metrics = createLoaderMetrics();
+  const now = Date.now();
+  metrics.observeCommitted([
+    new Date(now - 2_000).toISOString(),
+    new Date(now - 30_000).toISOString(),
+    new Date(now + 60_000).toISOString(),
+    'not a time',
+  ]);
+  metrics.observeCommitted(['not a time']);
+  const text = await metrics.registry.metrics();
+  assert.match(text, /^eventpipe_loader_batch_age_seconds_count 1$/m);
+  const sum = Number(/^eventpipe_loader_batch_age_seconds_sum (\S+)$/m.exec(text)![1]);
+  assert.ok(sum >= 30 && sum < 31, `sum ${sum}`);
+  assert.match(text, /^eventpipe_loader_batch_age_seconds_bucket\{le="10"\} 0$/m);
+  assert.match(text, /^eventpipe_loader_batch_age_seconds_bucket\{le="60"\} 1$/m);
+});

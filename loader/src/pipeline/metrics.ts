@@ -40,7 +40,11 @@ export interface LoaderMetrics {
   rowsLoaded: Counter<'table'>;
   deadLettered: Counter<'source' | 'reason'>;
   eventToWarehouseSeconds: Histogram;
-  /** Records the events of a batch that just committed, by their `receivedAt`. */
+  batchAgeSeconds: Histogram;
+  /**
+   * Records a batch (or the part of a split batch) that just committed, by its events' `receivedAt`:
+   * each event's latency, and the batch's age (its oldest event's).
+   */
   observeCommitted(receivedAt: readonly string[]): void;
   rejectedValues: Counter<'schema' | 'table'>;
   surrogatesReplaced: Counter<'source'>;
@@ -84,6 +88,12 @@ export function createLoaderMetrics(): LoaderMetrics {
     name: 'eventpipe_loader_event_to_warehouse_seconds',
     help: 'From the collector receiving an event (receivedAt) to the COMMIT of the batch that loaded it',
     buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600],
+    registers,
+  });
+  const batchAgeSeconds = new Histogram({
+    name: 'eventpipe_loader_batch_age_seconds',
+    help: 'Age of the oldest event of a batch (from its receivedAt) when the batch commits',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600, 21600, 86400],
     registers,
   });
   return {
@@ -171,13 +181,19 @@ export function createLoaderMetrics(): LoaderMetrics {
       'redelivered',
     ),
     eventToWarehouseSeconds,
+    batchAgeSeconds,
     observeCommitted(receivedAt) {
       const now = Date.now();
+      let oldest: number | undefined;
       for (const at of receivedAt) {
         const received = Date.parse(at);
+        if (!Number.isFinite(received)) continue;
         // A receivedAt in the future (another host's clock ahead) counts as zero, not as negative.
-        if (Number.isFinite(received)) eventToWarehouseSeconds.observe(Math.max(0, now - received) / 1000);
+        const seconds = Math.max(0, now - received) / 1000;
+        eventToWarehouseSeconds.observe(seconds);
+        oldest = Math.max(oldest ?? 0, seconds);
       }
+      if (oldest !== undefined) batchAgeSeconds.observe(oldest);
     },
     measurePending(source) {
       consumerState = source;

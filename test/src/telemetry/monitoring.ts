@@ -55,3 +55,27 @@ export function exposedSeries(text: string): Set<string> {
   }
   return names;
 }
+
+/**
+ * The metric names of docs/operations.md's metrics table. A row may name a sibling by its suffix
+ * (`eventpipe_loader_batch_events`, `_batch_bytes`): it shares the component prefix of the row's first name.
+ */
+export function documentedMetrics(): Set<string> {
+  const names = new Set<string>();
+  for (const row of chartFile('../../docs/operations.md').split('\n')) {
+    const first = /^\| `(eventpipe_(?:collector|loader|operator)?)[a-z0-9_]*`/.exec(row);
+    if (!row.startsWith('| `eventpipe_')) continue;
+    const cell = row.split('|')[1]!;
+    for (const [, name] of cell.matchAll(/`(_?[a-z0-9_]+)`/g)) {
+      names.add(name!.startsWith('_') ? `${first?.[1]?.replace(/_$/, '') ?? 'eventpipe'}${name}` : name!);
+    }
+  }
+  return names;
+}
+
+/** Families of a page that are eventpipe's own (not prom-client's process and Node.js defaults). */
+export function ownFamilies(text: string): string[] {
+  return [...text.matchAll(/^# TYPE (eventpipe_\S+) /gm)]
+    .map(([, name]) => name!)
+    .filter((name) => !/^eventpipe_(collector|loader|operator)_(process|nodejs)_/.test(name));
+}

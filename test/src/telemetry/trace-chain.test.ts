@@ -16,7 +16,7 @@ import { createOperatorMetrics } from '@eventpipe/operator';
 import { configOf, query, settings, startServers, waitFor, WRITE_KEY, type Servers } from '../e2e/harness.js';
 import { basicAuth } from '../collector/harness.js';
 import { buckets, observations, scrape, value, type Families } from './scrape.js';
-import { allQueries, exposedSeries, metricNames } from './monitoring.js';
+import { allQueries, documentedMetrics, exposedSeries, metricNames, ownFamilies } from './monitoring.js';
 
 const exporter = new tracing.InMemorySpanExporter();
 let telemetry: Telemetry;
@@ -216,7 +216,19 @@ test('a /v1/batch of 100 events: one batch span with 100 links; metrics move by 
     delta(loaderAfter, loaderBefore, 'eventpipe_loader_rows_loaded_total', { table: 'web.tracks' }),
     100,
   );
+  // One batch age per committed batch (or part), each no older than the slowest event of the lot.
+  const age = 'eventpipe_loader_batch_age_seconds';
+  const ages = observations(loaderAfter, age) - observations(loaderBefore, age);
+  assert.ok(ages >= 1 && ages <= 100, `${ages} batch ages`);
+  const latencySum = (f: Families) => sumOf(f, 'eventpipe_loader_event_to_warehouse_seconds');
+  assert.ok(
+    sumOf(loaderAfter, age) - sumOf(loaderBefore, age) <= latencySum(loaderAfter) - latencySum(loaderBefore),
+  );
 });
+
+/** A histogram's `_sum` over all its series. */
+const sumOf = (f: Families, name: string) =>
+  (f.get(name)?.samples ?? []).filter((s) => s.name === `${name}_sum`).reduce((n, s) => n + s.value, 0);
 
 test('a refused request is counted by reason and source', async () => {
   const before = await scrape(collector.metricsUrl);
@@ -239,4 +251,17 @@ test('every metric the dashboard and the alerts query is exposed by the collecto
   const exposed = new Set(pages.flatMap((text) => [...exposedSeries(text)]));
   const missing = [...new Set(allQueries().flatMap(metricNames))].filter((name) => !exposed.has(name));
   assert.deepEqual(missing, []);
+  // docs/operations.md's table names exactly the metrics the processes expose.
+  const documented = documentedMetrics();
+  const own = new Set(pages.flatMap(ownFamilies));
+  assert.deepEqual(
+    [...documented].filter((name) => !own.has(name)),
+    [],
+    'documented but not exposed',
+  );
+  assert.deepEqual(
+    [...own].filter((name) => !documented.has(name)),
+    [],
+    'exposed but not documented',
+  );
 });
