@@ -3,7 +3,8 @@
  * test suite, or a kept dir for `eventpipe dev`. `stop()` then `start()` again keeps the port and
  * the stored objects, so tests can take "S3" away mid-stream and bring it back.
  *
- * s3rver 3.7 only accepts the credentials `S3RVER`/`S3RVER` (exported below), and clients must
+ * s3rver 3.7 accepts the credentials `S3RVER`/`S3RVER` (exported below) and those a caller adds
+ * (`credentials`: the tests use a recognisable secret, to prove it never reaches a log), and clients must
  * use path-style addressing and `requestChecksumCalculation`/`responseChecksumValidation:
  * 'WHEN_REQUIRED'`: with the AWS SDK's default checksums it stores the aws-chunked framing inside
  * streamed objects, silently corrupting them.
@@ -15,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './nats.js';
 
-/** The only credentials s3rver accepts. */
+/** The credentials s3rver always accepts. */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
 /** The part of s3rver's (untyped, CommonJS) API used here. */
@@ -31,7 +32,15 @@ type S3rverConstructor = new (options: {
   configureBuckets: { name: string }[];
 }) => S3rverInstance;
 
-const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor;
+const require = createRequire(import.meta.url);
+const S3rver = require('s3rver') as S3rverConstructor;
+
+/** s3rver's one account, whose key pairs its request signing checks (a process-wide registry). */
+const s3rverAccount = (
+  require('s3rver/lib/models/account') as {
+    DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
+  }
+).DUMMY_ACCOUNT;
 
 export interface S3Server {
   /** Endpoint URL for `s3.endpoint` (path-style). */
@@ -55,12 +64,16 @@ export interface S3Options {
   port?: number;
   /** Create this bucket at start-up. */
   bucket?: string;
+  /** A key pair accepted besides `S3RVER_CREDENTIALS` (by every s3rver in this process). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export async function startS3(options: S3Options = {}): Promise<S3Server> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'eventpipe-s3-'));
   if (options.dataDir) mkdirSync(dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
+  if (options.credentials)
+    s3rverAccount.createKeyPair(options.credentials.accessKeyId, options.credentials.secretAccessKey);
   let server: S3rverInstance | undefined;
 
   const start = async () => {

@@ -4,12 +4,13 @@
  */
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { createLogger, loadConfig, type Config, type Envelope } from '@eventpipe/core';
+import { loadConfig, type Config, type Envelope } from '@eventpipe/core';
 import { startCollector, type RunningCollector } from '@eventpipe/collector';
 import { startNats, type NatsServer } from '@eventpipe/local';
+import { TEST_SECRETS, testLogger } from '../secrets.js';
 
 export const SOURCE_ID = 'web';
-export const WRITE_KEY = 'test-write-key-web';
+export const WRITE_KEY = TEST_SECRETS.collectorWriteKey;
 
 export interface StoredEvent {
   subject: string;
@@ -53,10 +54,7 @@ export async function startHarness(
   );
   let running: RunningCollector;
   try {
-    running = await startCollector(
-      config,
-      createLogger('collector', process.env.EVENTPIPE_TEST_LOG ?? 'silent'),
-    );
+    running = await startCollector(config, testLogger('collector'));
   } catch (error) {
     await nats.dispose();
     throw error;

@@ -6,10 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { createLogger } from '@eventpipe/core';
 import { startPostgres } from '@eventpipe/local';
 import { createPostgresWarehouse, postgresRules } from '@eventpipe/loader/internal';
 import { compatQueries, normalise, workloadBatches } from './segment-workload.js';
+import { testLogger } from '../secrets.js';
 
 test('Segment models run unchanged on PostgreSQL, whatever the batching', async (t) => {
   const server = await startPostgres();
@@ -33,7 +33,7 @@ test('Segment models run unchanged on PostgreSQL, whatever the batching', async 
           lockTimeoutMs: 5000,
         },
       },
-      { log: createLogger('test', 'silent') },
+      { log: testLogger('test') },
     );
     const db = new pg.Pool({ connectionString: url.toString(), max: 1 });
     try {

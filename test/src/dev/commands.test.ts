@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { CLI, startDev, tempDataDir, waitForQuery, type DevProcess } from './harness.js';
+import { keepProcessOutput } from '../secrets.js';
 
 const exec = promisify(execFile);
 const dataDir = tempDataDir('dev-commands');
@@ -34,9 +35,11 @@ async function eventpipe(args: string[]): Promise<{ code: number; stdout: string
       cwd: tmpdir(),
       timeout: 60_000,
     });
+    keepProcessOutput(`eventpipe ${args[0]}`, stdout + stderr);
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
+    keepProcessOutput(`eventpipe ${args[0]}`, e.stdout + e.stderr);
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }

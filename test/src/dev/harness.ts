@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { DevInfo } from '@eventpipe/cli';
+import { keepProcessOutput, registerSecret } from '../secrets.js';
 
 export const CLI = fileURLToPath(new URL('../../../cli/bin/eventpipe.js', import.meta.url));
 
@@ -58,10 +59,16 @@ export async function startDev(
   const child = spawn(process.execPath, [CLI, 'dev', '--json', '--port', '0', '--data-dir', dataDir], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, EVENTPIPE_LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      EVENTPIPE_LOG_LEVEL: process.env.EVENTPIPE_TEST_LOG_DIR ? 'debug' : 'info',
+      ...env,
+    },
   });
   let stdout = '';
   let stderr = '';
+  // stderr only: stdout is the ready line, which hands the user the dev's write key on purpose.
+  child.once('exit', () => keepProcessOutput('eventpipe dev', stderr));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const line = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -82,8 +89,10 @@ export async function startDev(
     });
   });
   const readyMs = Date.now() - started;
+  const info = JSON.parse(line) as DevInfo;
+  registerSecret(info.writeKey);
   const dev: DevProcess = {
-    info: JSON.parse(line) as DevInfo,
+    info,
     child,
     readyMs,
     stdout: () => stdout,

@@ -18,7 +18,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { createLogger } from '@eventpipe/core';
 import { startCollector, type RunningCollector } from '@eventpipe/collector';
 import { startLoader, type RunningLoader } from '@eventpipe/loader/internal';
 import {
@@ -31,6 +30,7 @@ import {
   WRITE_KEY,
   type Servers,
 } from './harness.js';
+import { testLogger } from '../secrets.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -48,7 +48,7 @@ const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found: apt-g
 const skip = missing !== undefined && process.env.CI !== 'true' ? missing : false;
 
 const LOCALE = 'de-DE';
-const log = createLogger('test', process.env.EVENTPIPE_TEST_LOG_LEVEL ?? 'silent');
+const log = testLogger('test');
 
 /** analytics-next and everything it imports lazily, as one classic script defining `AnalyticsBrowser`. */
 async function bundleSdk(outfile: string): Promise<void> {

@@ -23,15 +23,27 @@ import {
   type EventType,
 } from '@eventpipe/core';
 import { s3ClientConfig } from '@eventpipe/loader/internal';
-import { S3RVER_CREDENTIALS, startNats, startPostgres, startS3 } from '@eventpipe/local';
+import { startNats, startPostgres, startS3 } from '@eventpipe/local';
+import { TEST_S3_CREDENTIALS, TEST_SECRETS } from '../secrets.js';
 
 export const SOURCE = 'web';
-export const WRITE_KEY = 'test-write-key-1';
+export const WRITE_KEY = TEST_SECRETS.writeKey;
+
+/** `url` with the suites' recognisable warehouse password (the local cluster trusts loopback). */
+export function withTestPassword(url: string): string {
+  const withPassword = new URL(url);
+  withPassword.password = TEST_SECRETS.warehousePassword;
+  return withPassword.toString();
+}
 
 export type Servers = Awaited<ReturnType<typeof startServers>>;
 
 export async function startServers() {
-  const [nats, postgres, s3] = await Promise.all([startNats(), startPostgres(), startS3()]);
+  const [nats, postgres, s3] = await Promise.all([
+    startNats(),
+    startPostgres(),
+    startS3({ credentials: TEST_S3_CREDENTIALS }),
+  ]);
   return {
     nats,
     postgres,
@@ -84,9 +96,9 @@ export function settings(servers: Servers, extra: Record<string, string> = {}): 
     EVENTPIPE_LOADER_ACK_WAIT_SECONDS: '5',
     EVENTPIPE_S3_ENDPOINT: servers.s3.url,
     EVENTPIPE_S3_FORCE_PATH_STYLE: 'true',
-    EVENTPIPE_S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    EVENTPIPE_S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    EVENTPIPE_WAREHOUSE_URL: servers.postgres.url,
+    EVENTPIPE_S3_ACCESS_KEY_ID: TEST_S3_CREDENTIALS.accessKeyId,
+    EVENTPIPE_S3_SECRET_ACCESS_KEY: TEST_S3_CREDENTIALS.secretAccessKey,
+    EVENTPIPE_WAREHOUSE_URL: withTestPassword(servers.postgres.url),
     ...extra,
   };
 }

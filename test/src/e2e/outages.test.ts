@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger, type Config } from '@eventpipe/core';
+import { type Config } from '@eventpipe/core';
 import { startLoader, type RunningLoader } from '@eventpipe/loader/internal';
 import {
   ackFloor,
@@ -19,6 +19,7 @@ import {
   useServers,
   waitFor,
 } from './harness.js';
+import { testLogger } from '../secrets.js';
 
 /** Long enough for several retries with backoff; short enough to keep the suite fast. */
 const OUTAGE_MS = 6_000;
@@ -28,10 +29,7 @@ let loader: RunningLoader;
 const suite = useServers({
   setup: async ({ servers }) => {
     config = configOf(settings(servers));
-    loader = await startLoader(
-      config,
-      createLogger('test', process.env.EVENTPIPE_TEST_LOG_LEVEL ?? 'silent'),
-    );
+    loader = await startLoader(config, testLogger('test'));
   },
   teardown: async () => loader?.close(),
 });

@@ -6,7 +6,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Analytics } from '@segment/analytics-node';
-import { createLogger } from '@eventpipe/core';
 import { startCollector, type RunningCollector } from '@eventpipe/collector';
 import { startLoader, type RunningLoader } from '@eventpipe/loader/internal';
 import {
@@ -25,11 +24,12 @@ import {
   WRITE_KEY,
   type Servers,
 } from './harness.js';
+import { testLogger } from '../secrets.js';
 
 let servers: Servers;
 let collector: RunningCollector;
 let loader: RunningLoader;
-const log = createLogger('test', process.env.EVENTPIPE_TEST_LOG_LEVEL ?? 'silent');
+const log = testLogger('test');
 
 before(async () => {
   servers = await startServers();

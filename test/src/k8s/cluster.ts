@@ -6,9 +6,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { isStatus, type KubeClient } from '@eventpipe/operator';
 import { createLogger } from '@eventpipe/core';
+import { testLogger } from '../secrets.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const testLog = createLogger('operator', process.env.DEBUG_OPERATOR ? 'debug' : 'silent');
+export const testLog = process.env.DEBUG_OPERATOR
+  ? createLogger('operator', 'debug')
+  : testLogger('operator');
 
 /** Retries `check` until it stops throwing: the operator converges asynchronously. */
 export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 20_000): Promise<T> {

@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ensureDebianPackage, findBinary, freePort } from '@eventpipe/local';
+import { registerSecret } from '../secrets.js';
 
 export interface KubeBinaries {
   etcd: string;
@@ -175,6 +176,7 @@ export async function startKube(options: KubeOptions = {}): Promise<KubeCluster>
   if (!binaries) throw new Error(`Kubernetes test binaries missing: ${missing.join(', ')}; ${HOW_TO_GET}`);
   const dir = mkdtempSync(join(tmpdir(), 'eventpipe-kube-'));
   const token = randomBytes(24).toString('hex');
+  registerSecret(token);
   const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const server = `https://127.0.0.1:${apiPort}`;
   const kubeconfigPath = join(dir, 'kubeconfig');

@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { keepProcessOutput } from '../secrets.js';
 import { startNats, type NatsServer } from '@eventpipe/local';
 import { KubeClient, isStatus, startOperator, type RunningOperator } from '@eventpipe/operator';
 import { kubeSkip, kubeTools, startKube, type KubeCluster } from './harness.js';
@@ -149,10 +150,14 @@ describe('operator with the chart RBAC and leader election', { skip: kubeSkip() 
         EVENTPIPE_OPERATOR_LEASE_DURATION_SECONDS: String(leaseSeconds),
         EVENTPIPE_OPERATOR_HEALTH_PORT: '0',
         EVENTPIPE_OPERATOR_IMAGE: 'eventpipe/eventpipe:test',
-        EVENTPIPE_LOG_LEVEL: 'warn',
+        EVENTPIPE_LOG_LEVEL: 'debug',
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', () => keepProcessOutput('eventpipe operator', output));
     try {
       await eventually(async () => {
         const lease = await admin.get<LeaseObject>(LEASE_PATH);

@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { createLogger, loadConfig } from '@eventpipe/core';
+import { loadConfig } from '@eventpipe/core';
 import { createEnricher } from '@eventpipe/loader/internal';
 import { renderPipelines } from '@eventpipe/operator';
 import { validateObject } from './validate.js';
+import { testLogger } from '../secrets.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const cli = join(root, 'cli', 'bin', 'eventpipe.js');
@@ -41,7 +42,7 @@ for (const example of examples) {
       ...(configMap.data as Record<string, string>),
       EVENTPIPE_WAREHOUSE_URL: 'postgres://u:p@h/db',
     });
-    await createEnricher(config.loader.enrichments, createLogger('test', 'silent'));
+    await createEnricher(config.loader.enrichments, testLogger('test'));
 
     const secretValues = documents(readFileSync(example, 'utf8'))
       .filter((d) => d.kind === 'Secret')

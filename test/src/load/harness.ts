@@ -4,9 +4,9 @@
  */
 import { after, before } from 'node:test';
 import pg from 'pg';
-import { createLogger } from '@eventpipe/core';
 import { startPostgres, type PostgresServer } from '@eventpipe/local';
 import { createPostgresWarehouse, type Warehouse } from '@eventpipe/loader/internal';
+import { testLogger } from '../secrets.js';
 
 export interface WarehouseSuite {
   server: PostgresServer;
@@ -28,7 +28,7 @@ export function usePostgresWarehouse(): WarehouseSuite {
           lockTimeoutMs: 5000,
         },
       },
-      { log: createLogger('test', 'silent') },
+      { log: testLogger('test') },
     );
     await suite.warehouse.init();
     suite.db = new pg.Pool({ connectionString: suite.server.url, max: 2 });

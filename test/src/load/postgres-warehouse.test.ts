@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { createLogger, type Envelope, type EventType, type SegmentEvent } from '@eventpipe/core';
+import { type Envelope, type EventType, type SegmentEvent } from '@eventpipe/core';
 import type { LoadBatch } from '@eventpipe/loader/internal';
 import {
   createFlowWarehouse,
@@ -17,8 +17,9 @@ import {
   transform,
 } from '@eventpipe/loader/internal';
 import { usePostgresWarehouse } from './harness.js';
+import { testLogger } from '../secrets.js';
 
-const log = createLogger('test', 'silent');
+const log = testLogger('test');
 const suite = usePostgresWarehouse();
 
 let sequence = 0;
@@ -436,7 +437,7 @@ test('a dead_letters table of an older version (keyed by message id) is upgraded
         arrays: 'text',
       },
     },
-    { log: createLogger('test', 'silent') },
+    { log: testLogger('test') },
   );
   try {
     await upgraded.init();

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, type Envelope } from '@eventpipe/core';
+import { type Envelope } from '@eventpipe/core';
 import {
   createPostgresWarehouse,
   postgresRules,
@@ -15,6 +15,7 @@ import {
 } from '@eventpipe/loader/internal';
 import { usePostgresWarehouse } from './harness.js';
 import { EXPECTED_USER, SCENARIOS, identifies, loadEveryWay } from './users-order.js';
+import { testLogger } from '../secrets.js';
 
 const suite = usePostgresWarehouse();
 
@@ -44,7 +45,7 @@ test('users: the same identifies in any batching and commit order give the same 
         lockTimeoutMs: 5000,
       },
     },
-    { log: createLogger('test', 'silent') },
+    { log: testLogger('test') },
   );
   try {
     await loadEveryWay(batchOf, [suite.warehouse, second]);

@@ -5,7 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger } from '@eventpipe/core';
 import {
   createPostgresWarehouse,
   decodeEnvelope,
@@ -15,6 +14,7 @@ import {
   type LoadBatch,
 } from '@eventpipe/loader/internal';
 import { usePostgresWarehouse } from './harness.js';
+import { testLogger } from '../secrets.js';
 
 const suite = usePostgresWarehouse();
 let sequence = 0;
@@ -142,7 +142,7 @@ test('lone surrogates load as U+FFFD in text and jsonb columns alike; the event 
         lockTimeoutMs: 5000,
       },
     },
-    { log: createLogger('test', 'silent') },
+    { log: testLogger('test') },
   );
   try {
     const [first, second] = [batchOf('sur-1', [events[0]!]), batchOf('sur-2', [events[1]!])];

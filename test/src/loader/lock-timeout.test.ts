@@ -7,7 +7,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { createLogger } from '@eventpipe/core';
 import { startLoader } from '@eventpipe/loader/internal';
 import {
   ackFloor,
@@ -19,8 +18,9 @@ import {
   useServers,
   waitFor,
 } from '../e2e/harness.js';
+import { testLogger } from '../secrets.js';
 
-const log = createLogger('test', process.env.EVENTPIPE_TEST_LOG_LEVEL ?? 'silent');
+const log = testLogger('test');
 const suite = useServers();
 
 async function loadRetries(healthPort: number): Promise<number> {

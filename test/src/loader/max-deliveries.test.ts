@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jetstream, type JsMsg } from '@nats-io/jetstream';
-import { createLogger, type Config } from '@eventpipe/core';
+import { type Config } from '@eventpipe/core';
 import { ensureConsumer, startLoader, type RunningLoader } from '@eventpipe/loader/internal';
 import {
   configOf,
@@ -19,8 +19,9 @@ import {
   useServers,
   waitFor,
 } from '../e2e/harness.js';
+import { testLogger } from '../secrets.js';
 
-const log = createLogger('test', process.env.EVENTPIPE_TEST_LOG_LEVEL ?? 'silent');
+const log = testLogger('test');
 
 let config: Config;
 let loader: RunningLoader | undefined;

@@ -5,10 +5,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { createLogger, loadConfig, type Config } from '@eventpipe/core';
+import { loadConfig, type Config } from '@eventpipe/core';
 import { createStager, rawKey, s3ClientConfig } from '@eventpipe/loader/internal';
 import { S3RVER_CREDENTIALS, startS3, type S3Server } from '@eventpipe/local';
 import { s3Lines } from '../e2e/harness.js';
+import { testLogger } from '../secrets.js';
 
 let s3: S3Server;
 let config: Config;
@@ -35,7 +36,7 @@ test('raw keys partition by the first envelope hour (UTC) and sort by batch id',
 });
 
 test('stages raw envelopes and rows, intact, under the prefix; a redelivered batch overwrites them', async () => {
-  const stager = createStager(config.s3, createLogger('test', 'silent'));
+  const stager = createStager(config.s3, testLogger('test'));
   try {
     await stager.ensureBucket();
     await stager.ensureBucket(); // idempotent
@@ -83,7 +84,7 @@ test('stages raw envelopes and rows, intact, under the prefix; a redelivered bat
 });
 
 test('staging fails (for the runner to retry) while S3 is down, and works again after', async () => {
-  const stager = createStager(config.s3, createLogger('test', 'silent'));
+  const stager = createStager(config.s3, testLogger('test'));
   try {
     await stager.ensureBucket();
     await s3.stop();

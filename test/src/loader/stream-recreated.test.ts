@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { createLogger, type Config } from '@eventpipe/core';
+import { type Config } from '@eventpipe/core';
 import { s3ClientConfig, startLoader } from '@eventpipe/loader/internal';
 import {
   ackFloor,
@@ -21,8 +21,9 @@ import {
   useServers,
   waitFor,
 } from '../e2e/harness.js';
+import { testLogger } from '../secrets.js';
 
-const log = createLogger('test', process.env.EVENTPIPE_TEST_LOG_LEVEL ?? 'silent');
+const log = testLogger('test');
 const suite = useServers();
 
 /** Every raw archive object: key → its bytes, base64 (to compare before and after). */

@@ -15,14 +15,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
-import {
-  createLogger,
-  parseJson,
-  stringifyJson,
-  type Envelope,
-  type EventType,
-  type SegmentEvent,
-} from '@eventpipe/core';
+import { parseJson, stringifyJson, type Envelope, type EventType, type SegmentEvent } from '@eventpipe/core';
 import { compatQueries, normalise, workloadBatches } from '../compat/segment-workload.js';
 import { EXPECTED_USER, SCENARIOS, loadEveryWay } from '../load/users-order.js';
 import {
@@ -55,8 +48,9 @@ import {
   type SqlDialect,
   type Stager,
 } from '@eventpipe/loader/internal';
+import { testLogger } from '../secrets.js';
 
-const log = createLogger('test', 'silent');
+const log = testLogger('test');
 const BUCKET = 'eventpipe';
 const IAM_ROLE = 'arn:aws:iam::123456789012:role/eventpipe-copy';
 

@@ -5,13 +5,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CLI, query, type DevProcess } from '../dev/harness.js';
+import { keepProcessOutput } from '../secrets.js';
 
 const run = promisify(execFile);
 
 /** `eventpipe replay --source <dev's source>` over today (the day the test's events were archived). */
-export function replay(dev: DevProcess, args: string[], env: Record<string, string> = {}) {
+export async function replay(dev: DevProcess, args: string[], env: Record<string, string> = {}) {
   const today = new Date().toISOString().slice(0, 10);
-  return run(
+  const ran = run(
     process.execPath,
     [CLI, 'replay', '--source', dev.info.sourceId, '--from', today, '--to', today, ...args],
     {
@@ -29,6 +30,15 @@ export function replay(dev: DevProcess, args: string[], env: Record<string, stri
       },
     },
   );
+  try {
+    const result = await ran;
+    keepProcessOutput('eventpipe replay', result.stdout + result.stderr);
+    return result;
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    keepProcessOutput('eventpipe replay', `${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw error;
+  }
 }
 
 /** Rows per table of the dev's schema. */

@@ -6,12 +6,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { S3Client } from '@aws-sdk/client-s3';
-import { createLogger, loadConfig, type Config, type Envelope } from '@eventpipe/core';
+import { loadConfig, type Config, type Envelope } from '@eventpipe/core';
 import { createStager, replayArchive, s3ClientConfig, transform } from '@eventpipe/loader/internal';
 import { S3RVER_CREDENTIALS, startS3, type S3Server } from '@eventpipe/local';
 import { usePostgresWarehouse } from '../load/harness.js';
+import { testLogger } from '../secrets.js';
 
-const log = createLogger('test', 'silent');
+const log = testLogger('test');
 const suite = usePostgresWarehouse();
 let s3server: S3Server;
 let config: Config;

@@ -7,7 +7,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpanKind } from '@opentelemetry/api';
 import { tracing } from '@opentelemetry/sdk-node';
-import { createLogger } from '@eventpipe/core';
 import { startTelemetry, type Telemetry } from '@eventpipe/core/telemetry';
 import { collectorInstrumentations } from '@eventpipe/collector/instrumentation';
 import type { RunningCollector } from '@eventpipe/collector';
@@ -17,13 +16,14 @@ import { configOf, query, settings, startServers, waitFor, WRITE_KEY, type Serve
 import { basicAuth } from '../collector/harness.js';
 import { buckets, observations, scrape, value, type Families } from './scrape.js';
 import { allQueries, documentedMetrics, exposedSeries, metricNames, ownFamilies } from './monitoring.js';
+import { testLogger } from '../secrets.js';
 
 const exporter = new tracing.InMemorySpanExporter();
 let telemetry: Telemetry;
 let servers: Servers;
 let collector: RunningCollector;
 let loader: RunningLoader;
-const log = createLogger('test', process.env.EVENTPIPE_TEST_LOG_LEVEL ?? 'silent');
+const log = testLogger('test');
 
 before(async () => {
   telemetry = startTelemetry({
