@@ -11,6 +11,17 @@ import { otlpMetricsConfigured, tracesConfigured } from '@eventpipe/core/telemet
 const TRACED = new Set(['collector', 'loader', 'dev', 'replay', 'operator']);
 const SERVES_HTTP = new Set(['collector', 'dev']);
 
+/**
+ * `eventpipe dev` runs the collector and the loader in one process: their spans are exported as the
+ * services they would be on their own (by the tracers that make them; `@fastify/otel` makes the
+ * collector's server spans). The process's metrics stay `eventpipe-dev`'s.
+ */
+const DEV_SERVICES = {
+  '@fastify/otel': 'eventpipe-collector',
+  'eventpipe-collector': 'eventpipe-collector',
+  'eventpipe-loader': 'eventpipe-loader',
+};
+
 /** `eventpipe dev --otlp URL`: the OTLP endpoint for the whole in-process pipeline. */
 export function otlpFlag(args: readonly string[]): string | undefined {
   const { values } = parseArgs({ args: [...args], options: { otlp: { type: 'string' } }, strict: false });
@@ -27,7 +38,12 @@ export async function startProcessTelemetry(argv: readonly string[], env: NodeJS
   const instrumentations = SERVES_HTTP.has(command)
     ? (await import('@eventpipe/collector/instrumentation')).collectorInstrumentations()
     : [];
-  const telemetry = startTelemetry({ serviceName: `eventpipe-${command}`, env, instrumentations });
+  const telemetry = startTelemetry({
+    serviceName: `eventpipe-${command}`,
+    env,
+    instrumentations,
+    scopeServices: command === 'dev' ? DEV_SERVICES : undefined,
+  });
   // Once the command has finished and nothing else keeps the process alive: export the last spans.
   let flushed = false;
   process.on('beforeExit', () => {

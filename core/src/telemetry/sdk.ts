@@ -14,6 +14,7 @@ import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporte
 import { OTLPMetricExporter as ProtobufMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { markTracingStarted, otlpMetricsConfigured, tracesConfigured } from './enabled.js';
 import { prometheusProducer } from './prometheus-bridge.js';
+import { canSplitServices, exportByService, otlpTraceExporter, type ScopeServices } from './services.js';
 
 export interface TelemetryOptions {
   /** `service.name` unless `OTEL_SERVICE_NAME` says otherwise. */
@@ -22,6 +23,12 @@ export interface TelemetryOptions {
   instrumentations?: NodeSDKConfiguration['instrumentations'];
   /** Tests: export to these processors (e.g. an in-memory exporter) instead of what `OTEL_*` says. */
   spanProcessors?: tracing.SpanProcessor[];
+  /**
+   * A process running several components (`eventpipe dev`): the `service.name` of each tracer's
+   * spans, so that each component is its own service in a trace viewer. Not applied when
+   * `OTEL_SERVICE_NAME` names the service, nor to exporters other than OTLP.
+   */
+  scopeServices?: ScopeServices;
 }
 
 export interface Telemetry {
@@ -62,11 +69,17 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const tracingOn = options.spanProcessors !== undefined || tracesConfigured(env);
   const metricsOn = otlpMetricsConfigured(env);
   if (!tracingOn && !metricsOn) return { tracing: false, shutdown: async () => {} };
+  const splitServices =
+    tracingOn && !options.spanProcessors && options.scopeServices && canSplitServices(env);
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ? undefined : options.serviceName,
     instrumentations: tracingOn ? (options.instrumentations ?? []) : [],
     // An empty list means no tracer provider: the API stays a no-op.
     spanProcessors: tracingOn ? options.spanProcessors : [],
+    // Batched as the SDK batches its own exporter (`OTEL_BSP_*`).
+    traceExporter: splitServices
+      ? exportByService(otlpTraceExporter(env), options.scopeServices!)
+      : undefined,
     // The series are prom-client's (the names /metrics serves), pushed by the bridge's producer.
     metricReaders: metricsOn
       ? [

@@ -20,6 +20,8 @@ interface OtlpSpan {
   name: string;
   kind: number;
   links?: { traceId: string; spanId: string }[];
+  /** The `service.name` of the resource it came with (set by the receiver). */
+  service?: string;
 }
 interface OtlpMetric {
   name: string;
@@ -48,10 +50,15 @@ async function startReceiver(): Promise<{
       if (request.url === '/v1/traces') {
         assert.match(String(request.headers['content-type']), /application\/json/);
         const parsed = JSON.parse(body) as {
-          resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[];
+          resourceSpans: {
+            resource?: { attributes?: { key: string; value: { stringValue?: string } }[] };
+            scopeSpans: { spans: OtlpSpan[] }[];
+          }[];
         };
-        for (const resource of parsed.resourceSpans)
-          for (const scope of resource.scopeSpans) spans.push(...scope.spans);
+        for (const { resource, scopeSpans } of parsed.resourceSpans) {
+          const service = resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue;
+          for (const scope of scopeSpans) for (const span of scope.spans) spans.push({ ...span, service });
+        }
       }
       if (request.url === '/v1/metrics') {
         const parsed = JSON.parse(body) as {
@@ -135,6 +142,13 @@ test('eventpipe dev exports the event chain over OTLP http/json, with metrics UR
     return ['decode', 'stage-raw', 'transform', 'load', 'ack'].every((n) => names.has(n)) ? names : undefined;
   });
   assert.ok(steps.has('enrich'));
+  // Each in-process part is its own service.
+  assert.equal(server.service, 'eventpipe-collector');
+  assert.equal(producer.service, 'eventpipe-collector');
+  assert.equal(batch.service, 'eventpipe-loader');
+  assert.ok(
+    spans.filter((s) => s.parentSpanId === batch.spanId).every((s) => s.service === 'eventpipe-loader'),
+  );
 
   // Metrics of both in-process components, at the URLs the ready line gives.
   const loaderMetrics = await scrape(info.metricsUrls.loader);
