@@ -62,6 +62,13 @@ export const ChartValuesSchema = Strict({
       interval: Type.String({ pattern: '^([0-9]+(ms|s|m|h))+$' }),
       labels: StringMap,
     }),
+    podMonitor: Strict({
+      enabled: Type.Boolean({
+        description: "a Prometheus operator PodMonitor for the pipelines' collector and loader metrics",
+      }),
+      interval: Type.String({ pattern: '^([0-9]+(ms|s|m|h))+$' }),
+      labels: StringMap,
+    }),
     prometheusRule: Enabled('Prometheus alerting rules for the pipelines'),
     grafanaDashboard: Enabled('a Grafana dashboard ConfigMap for the pipelines'),
   }),

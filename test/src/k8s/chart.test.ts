@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { desiredObjects, type EventPipeline } from '@eventpipe/operator';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import { kubeSkip, kubeTools, startKube } from './harness.js';
 import { validateObject } from './validate.js';
 
@@ -100,6 +101,51 @@ test('helm template: valid objects, two leader-elected replicas, least-privilege
   assert.ok(monitored.some((o) => o.kind === 'ServiceMonitor'));
 });
 
+test("helm template: a PodMonitor, off by default, scrapes the metrics ports of the operator's pipeline pods", () => {
+  assert.ok(!template().some((o) => o.kind === 'PodMonitor'));
+  const enabled = (...set: string[]) =>
+    template(
+      '--set',
+      'monitoring.podMonitor.enabled=true',
+      '--api-versions',
+      'monitoring.coreos.com/v1/PodMonitor',
+      ...set,
+    ).filter((o) => o.kind === 'PodMonitor');
+  const [monitor, ...others] = enabled('--set', 'monitoring.podMonitor.labels.release=prom');
+  assert.equal(others.length, 0);
+  new PodMonitor(monitor as ConstructorParameters<typeof PodMonitor>[0]).validate();
+  assert.equal(monitor!.metadata.labels.release, 'prom');
+  assert.deepEqual(monitor!.spec.namespaceSelector, { any: true });
+  assert.deepEqual(enabled('--set', 'watchNamespaces={shop,blog}')[0]!.spec.namespaceSelector, {
+    matchNames: ['shop', 'blog'],
+  });
+
+  // What it selects and scrapes is what the operator renders: both components' pods, each by a
+  // port it has, and only those pods.
+  const pipeline = parseAllDocuments(readFileSync(example, 'utf8'))
+    .map((d) => d.toJS() as Json)
+    .find((o) => o?.kind === 'EventPipeline') as EventPipeline;
+  const pods = desiredObjects(pipeline, { operatorImage: 'eventpipe/eventpipe:0.1.0', loaderReplicas: 1 })
+    .filter((o) => o.kind === 'Deployment')
+    .map((o) => (o as Json).spec.template);
+  assert.equal(pods.length, 2);
+  const { matchLabels, matchExpressions } = monitor!.spec.selector;
+  const selects = (labels: Record<string, string>) =>
+    Object.entries(matchLabels as Record<string, string>).every(([k, v]) => labels[k] === v) &&
+    (matchExpressions as { key: string; values: string[] }[]).every((e) => e.values.includes(labels[e.key]!));
+  const endpoints: string[] = monitor!.spec.podMetricsEndpoints.map((e: Json) => e.port);
+  for (const pod of pods) {
+    const component = pod.metadata.labels['app.kubernetes.io/component'];
+    assert.ok(selects(pod.metadata.labels), `the ${component} pods are selected`);
+    const ports: string[] = pod.spec.containers.flatMap((c: Json) =>
+      (c.ports ?? []).map((p: Json) => p.name),
+    );
+    const scraped = endpoints.filter((port) => ports.includes(port));
+    assert.deepEqual(scraped, [component === 'collector' ? 'metrics' : 'health'], component);
+  }
+  assert.ok(!selects({ ...pods[0].metadata.labels, 'app.kubernetes.io/component': 'operator' }));
+});
+
 test('helm template: the values schema rejects bad values, naming them', () => {
   const cases: [string[], RegExp][] = [
     [['--set', 'replicaCount=0'], /replicaCount/],
@@ -108,6 +154,8 @@ test('helm template: the values schema rejects bad values, naming them', () => {
     [['--set', 'leaderElection.enabled=maybe'], /leaderElection\.enabled|enabled/],
     [['--set', 'watchNamespaces={Bad_NS}'], /watchNamespaces/],
     [['--set', 'monitoring.serviceMonitor.enabled=true'], /Prometheus operator/],
+    [['--set', 'monitoring.podMonitor.enabled=true'], /Prometheus operator/],
+    [['--set', 'monitoring.podMonitor.interval=often'], /interval/],
   ];
   for (const [args, message] of cases) {
     const { code, stderr } = helm(['template', 'ep', chart, ...args]);
