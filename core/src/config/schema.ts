@@ -185,7 +185,11 @@ export const ConfigSchema = Type.Object({
        * column as Segment stores them (`LIKE`, `JSON_EXTRACT_PATH_TEXT` work); `native`, in a jsonb
        * (PostgreSQL) or SUPER (Redshift) column. Applies to columns created from then on.
        */
-      arrays: Type.Union([Type.Literal('text'), Type.Literal('native')], { default: 'text' }),
+      arrays: Type.Union([Type.Literal('text'), Type.Literal('native')], {
+        default: 'text',
+        description:
+          'arrays and objects nested past flattening: text (JSON text, as Segment) or native (jsonb / SUPER), for columns created from then on',
+      }),
     },
     { default: {} },
   ),

@@ -114,3 +114,15 @@ test('URLs that reach the ConfigMap cannot carry credentials', () => {
     '/telemetry/otlpEndpoint',
   ]);
 });
+
+test("warehouse.arrays: text by default, native when the spec says so, as the loaders' setting", () => {
+  assert.equal(pipelineConfig(spec).warehouse.arrays, 'text');
+  const native = { ...spec, warehouse: { ...spec.warehouse, arrays: 'native' as const } };
+  assert.ok(Value.Check(EventPipelineSpecSchema, native));
+  assert.ok(
+    !Value.Check(EventPipelineSpecSchema, { ...spec, warehouse: { ...spec.warehouse, arrays: 'jsonb' } }),
+  );
+  const env = configEnvironment(pipelineConfig(native));
+  assert.equal(env[envName(['warehouse', 'arrays'])], 'native');
+  assert.equal(loadConfig({ ...env, EVENTPIPE_WAREHOUSE_URL: 'postgres://h/db' }).warehouse.arrays, 'native');
+});

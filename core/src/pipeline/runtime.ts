@@ -110,6 +110,7 @@ export function pipelineConfig(spec: EventPipelineSpec): Config {
       kind: warehouse.type,
       iamRole: warehouse.redshift?.iamRole,
       metaSchema: warehouse.metaSchema,
+      arrays: warehouse.arrays,
     },
   };
   return Value.Default(

@@ -222,6 +222,7 @@ export const WarehouseSpecSchema = Type.Object({
     }),
   ),
   metaSchema: config.warehouse.properties.metaSchema,
+  arrays: config.warehouse.properties.arrays,
 });
 
 export const EnrichmentSpecSchema = Type.Object({
