@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startPostgres } from '@eventpipe/local';
 import { createPostgresWarehouse, postgresRules } from '@eventpipe/loader/internal';
@@ -62,4 +63,22 @@ test('Segment models run unchanged on PostgreSQL, whatever the batching', async 
     columnsBySize[0],
     'the same schema in one batch and in batches of three',
   );
+  // Every column of eventpipe's own (Segment's columns never start with `_`) and every Segment
+  // column it does not make is named in the compatibility doc's list of differences.
+  const doc = readFileSync(
+    new URL('../../../docs/warehouses/segment-compatibility.md', import.meta.url),
+    'utf8',
+  );
+  const differences = doc.slice(doc.indexOf('Remaining differences'));
+  const own = new Set(
+    columnsBySize[0]!
+      .map((c) => String(c.column_name))
+      .filter((name) => name.startsWith('_') && name !== '_'),
+  );
+  assert.ok(own.size > 0, "the workload makes columns of eventpipe's own");
+  for (const name of [...own, '_rejected', '_enrichment_errors', 'uuid', 'loaded_at'])
+    assert.ok(
+      differences.includes(`\`${name}\``),
+      `segment-compatibility.md lists no difference for ${name}`,
+    );
 });
