@@ -32,7 +32,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureDebianPackage } from './binaries.js';
 import { freePort } from './nats.js';
-import { killGroup, spawnSupervised } from './supervised.js';
+import { killGroup, signalTree, spawnSupervised } from './supervised.js';
 
 export interface PostgresServer {
   /** `postgres://postgres@127.0.0.1:<port>/postgres` */
@@ -44,6 +44,13 @@ export interface PostgresServer {
   stop(options?: { kill?: boolean }): Promise<void>;
   /** Starts it again on the same port and data dir (recovering after a kill). */
   start(): Promise<void>;
+  /**
+   * Freezes every server process (SIGSTOP to the postmaster and each backend): connections stay open and queries hang,
+   * as behind a stalled disk or a paused VM, which no client can tell from a slow server.
+   */
+  pause(): void;
+  /** Thaws it (SIGCONT): the queries held meanwhile go on. */
+  resume(): void;
   /** Stops it and removes the data dir when it was a temp dir. */
   dispose(): Promise<void>;
 }
@@ -289,6 +296,11 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     socketDir = undefined;
   };
 
+  const signalServer = (signal: NodeJS.Signals) => {
+    if (!child) throw new Error(`PostgreSQL on port ${port} is not running`);
+    signalTree(child, signal);
+  };
+
   await start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -296,6 +308,8 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     dataDir,
     start,
     stop,
+    pause: () => signalServer('SIGSTOP'),
+    resume: () => signalServer('SIGCONT'),
     dispose: async () => {
       await stop();
       if (temp) rmSync(dirname(requested), { recursive: true, force: true });

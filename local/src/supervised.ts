@@ -33,18 +33,49 @@ export function spawnSupervised(
  * zombies, and a container's PID 1 may never reap the orphaned ones.
  */
 function groupAlive(pgid: number): boolean {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .some((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        // `pid (comm) state ppid pgrp …`: comm may hold spaces, so read after the last ')'.
-        const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return Number(pgrp) === pgid && state !== 'Z';
-      } catch {
-        return false; // exited while we looked
-      }
-    });
+  return processIds().some((pid) => {
+    const stat = readStat(pid);
+    return stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z';
+  });
+}
+
+/** `pid`'s parent and process group from /proc/<pid>/stat; undefined once it is gone. */
+function readStat(pid: string): { state: string; ppid: number; pgrp: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // `pid (comm) state ppid pgrp …`: comm may hold spaces, so read after the last ')'.
+    const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: state!, ppid: Number(ppid), pgrp: Number(pgrp) };
+  } catch {
+    return undefined; // exited while we looked
+  }
+}
+
+function processIds(): string[] {
+  return readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+}
+
+/**
+ * Sends `signal` to every process under the supervisor (the server and what it forked), parents
+ * first; the supervisor itself stays awake to stop the server should this process die. Not to the
+ * process group: PostgreSQL's backends each call setsid() and lead groups of their own.
+ */
+export function signalTree(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  const children = new Map<number, number[]>();
+  for (const pid of processIds()) {
+    const stat = readStat(pid);
+    if (stat) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), Number(pid)]);
+  }
+  const queue = [...(children.get(child.pid) ?? [])];
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // exited meanwhile
+    }
+    queue.push(...(children.get(pid) ?? []));
+  }
 }
 
 /**

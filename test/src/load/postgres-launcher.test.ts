@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { startPostgres } from '@eventpipe/local';
 
@@ -38,6 +39,23 @@ test('committed rows survive SIGKILL of every server process, and the server res
     await server.start();
     assert.deepEqual(await query(server.url, 'SELECT x FROM t ORDER BY x'), [{ x: 1 }, { x: 2 }]);
   } finally {
+    await server.dispose();
+  }
+});
+
+test('pause() freezes the server with connections open; resume() lets the held query finish', async () => {
+  const server = await startPostgres();
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  try {
+    server.pause();
+    const held = client.query('SELECT 42 AS answer');
+    const outcome = await Promise.race([held.then(() => 'answered'), sleep(1000).then(() => 'held')]);
+    assert.equal(outcome, 'held', 'no answer while paused');
+    server.resume();
+    assert.deepEqual((await held).rows, [{ answer: 42 }]);
+  } finally {
+    await client.end();
     await server.dispose();
   }
 });
