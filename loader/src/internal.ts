@@ -13,6 +13,7 @@ export { replayArchive } from './replay/replay.js';
 export type { LoadBatch, Warehouse } from './load/warehouse.js';
 export type { SqlDialect } from './load/dialect.js';
 export { createFlowWarehouse } from './load/flow.js';
+export { createWarehousePool } from './load/pool.js';
 export { createPostgresWarehouse, isPermanentLoadError, postgresDialect } from './load/postgres/index.js';
 export {
   createRedshiftWarehouse,

@@ -1,11 +1,11 @@
 /**
  * The PostgreSQL warehouse: the shared load flow with the PostgreSQL dialect over a `pg` pool.
  */
-import pg from 'pg';
 import { requireSetting, type Config } from '@eventpipe/core';
 import { postgresRules } from '../../schema/index.js';
 import type { SqlDialect } from '../dialect.js';
 import { createFlowWarehouse } from '../flow.js';
+import { createWarehousePool } from '../pool.js';
 import type { CreateWarehouse, Warehouse, WarehouseDeps } from '../warehouse.js';
 import { isPermanentLoadError } from './errors.js';
 import { postgresSql } from './sql.js';
@@ -34,10 +34,11 @@ export function createPostgresWarehouse(
     ['warehouse', 'url'],
     'the loader writes into this PostgreSQL database',
   );
-  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, application_name: 'eventpipe-loader' });
-  // An idle connection dropped by the server (restart, failover) must not crash the process; the
-  // next checkout opens a new one, and a load in flight fails and is retried by the runner.
-  pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection lost'));
+  const pool = createWarehousePool(
+    { connectionString: url, max: POOL_SIZE, application_name: 'eventpipe-loader' },
+    log,
+    'PostgreSQL',
+  );
   const dialect: SqlDialect = { ...postgresDialect, rules: { ...postgresRules, arrays: config.arrays } };
   return createFlowWarehouse(pool, dialect, {
     metaSchema: config.metaSchema,

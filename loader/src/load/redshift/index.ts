@@ -3,11 +3,11 @@
  * (Redshift speaks the PostgreSQL protocol), TLS with certificate verification, and COPY from the
  * batch's files in S3, written through the loader's stager.
  */
-import pg from 'pg';
 import { ConfigError, envName, requireSetting, type Config } from '@eventpipe/core';
 import { redshiftRules } from '../../schema/index.js';
 import type { SqlDialect } from '../dialect.js';
 import { createFlowWarehouse } from '../flow.js';
+import { createWarehousePool } from '../pool.js';
 import type { CreateWarehouse } from '../warehouse.js';
 import { withStoredEnvelopes } from './dead-letters.js';
 import { isPermanentRedshiftError } from './errors.js';
@@ -40,14 +40,17 @@ export const createRedshiftWarehouse: CreateWarehouse = (config, { log, stager }
     'the loader writes into this Redshift database',
   );
   const credentials = copyCredentials(config);
-  const pool = new pg.Pool({
-    connectionString: url,
-    // TLS verifying the server certificate against Node's CA list.
-    ssl: { rejectUnauthorized: true },
-    max: POOL_SIZE,
-    application_name: 'eventpipe-loader',
-  });
-  pool.on('error', (error) => log.warn({ err: error }, 'idle Redshift connection lost'));
+  const pool = createWarehousePool(
+    {
+      connectionString: url,
+      // TLS verifying the server certificate against Node's CA list.
+      ssl: { rejectUnauthorized: true },
+      max: POOL_SIZE,
+      application_name: 'eventpipe-loader',
+    },
+    log,
+    'Redshift',
+  );
 
   const dialect: SqlDialect = {
     ...redshiftSql,
