@@ -17,7 +17,7 @@ import {
   settings,
   spawnLoader,
   useServers,
-  stopLoader,
+  stopChild,
   waitFor,
 } from './harness.js';
 
@@ -59,7 +59,7 @@ async function crashThenRestart(crashAt: 'after-stage' | 'after-commit') {
       30_000,
     );
   } finally {
-    await stopLoader(restarted);
+    await stopChild(restarted);
   }
   assert.deepEqual(await countRows(suite.servers.postgres.url, 'web', 'tracks'), { rows: sent, ids: sent });
 }

@@ -154,7 +154,8 @@ export async function publish(
 }
 
 export async function natsClient(servers: Servers): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
-  const nc = await connect({ servers: servers.nats.url });
+  // Reconnects for as long as it takes: suites restart nats-server under it.
+  const nc = await connect({ servers: servers.nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   return { nc, jsm: await jetstreamManager(nc) };
 }
 
@@ -210,11 +211,11 @@ export async function columnTypes(
   return Object.fromEntries(rows.map((r) => [r.column_name, r.data_type]));
 }
 
-/** Every line of every object under `prefix`, gunzipped. */
-export async function s3Lines(config: Config, prefix: string): Promise<string[]> {
+/** Every object under `prefix`, with its lines gunzipped. */
+export async function s3Objects(config: Config, prefix: string): Promise<{ key: string; lines: string[] }[]> {
   const client = new S3Client(s3ClientConfig(config.s3));
   try {
-    const lines: string[] = [];
+    const objects: { key: string; lines: string[] }[] = [];
     let token: string | undefined;
     do {
       const page = await client.send(
@@ -223,14 +224,19 @@ export async function s3Lines(config: Config, prefix: string): Promise<string[]>
       for (const object of page.Contents ?? []) {
         const body = await client.send(new GetObjectCommand({ Bucket: config.s3.bucket, Key: object.Key }));
         const text = gunzipSync(await body.Body!.transformToByteArray()).toString('utf8');
-        lines.push(...text.split('\n').filter((l) => l !== ''));
+        objects.push({ key: object.Key!, lines: text.split('\n').filter((l) => l !== '') });
       }
       token = page.NextContinuationToken;
     } while (token);
-    return lines;
+    return objects;
   } finally {
     client.destroy();
   }
+}
+
+/** Every line of every object under `prefix`, gunzipped. */
+export async function s3Lines(config: Config, prefix: string): Promise<string[]> {
+  return (await s3Objects(config, prefix)).flatMap((o) => o.lines);
 }
 
 /** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
@@ -249,16 +255,23 @@ export async function waitFor(
 
 const CLI = fileURLToPath(new URL('../../../cli/bin/eventpipe.js', import.meta.url));
 
-/** `eventpipe loader` as a child process, so it can be killed with SIGKILL like a real crash. */
-export function spawnLoader(
+export type EventpipeChild = ChildProcess & { exited: Promise<NodeJS.Signals | number | null> };
+
+/**
+ * `eventpipe <command>` as a child process, so it can be killed with SIGKILL like a real crash. Its
+ * logs (stdout) are dropped unless `logFd` names a file to append them to, with its stderr.
+ */
+export function spawnEventpipe(
+  command: 'loader' | 'collector',
   env: Record<string, string>,
-): ChildProcess & { exited: Promise<NodeJS.Signals | number | null> } {
+  logFd?: number,
+): EventpipeChild {
   assertKnownSettings(
     Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'EVENTPIPE_TEST_CRASH_AT')),
   );
-  const child = spawn(process.execPath, [CLI, 'loader'], {
+  const child = spawn(process.execPath, [CLI, command], {
     env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', logFd ?? 'ignore', logFd ?? 'inherit'],
   });
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ?? code)),
@@ -266,8 +279,12 @@ export function spawnLoader(
   return Object.assign(child, { exited });
 }
 
-/** Stops a child loader gracefully (SIGTERM), bounded; SIGKILL if it hangs. */
-export async function stopLoader(child: ReturnType<typeof spawnLoader>, timeoutMs = 15_000): Promise<void> {
+export function spawnLoader(env: Record<string, string>): EventpipeChild {
+  return spawnEventpipe('loader', env);
+}
+
+/** Stops a child gracefully (SIGTERM), bounded; SIGKILL if it hangs. */
+export async function stopChild(child: EventpipeChild, timeoutMs = 15_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

@@ -17,7 +17,7 @@ import {
   publish,
   settings,
   spawnLoader,
-  stopLoader,
+  stopChild,
   useServers,
   waitFor,
 } from './harness.js';
@@ -65,7 +65,7 @@ test('kill -9 of a loader holding messages: after a restart every event is loade
     const last = (await suite.nats.jsm.streams.info(config.nats.stream)).state.last_seq;
     await waitFor('every message acked', async () => (await ackFloor(suite.nats.jsm, config)) >= last);
   } finally {
-    await stopLoader(restarted);
+    await stopChild(restarted);
   }
   assert.deepEqual(await countRows(suite.servers.postgres.url, 'web', 'tracks'), {
     rows: EVENTS,
