@@ -325,3 +325,30 @@ test('planning is deterministic and leaves its input untouched', () => {
   assert.deepEqual(planTable(state, input, redshiftRules), first);
   assert.deepEqual(input, copy);
 });
+
+test('PostgreSQL: values past what a heap tuple holds go to _rejected, the first ones in the row stay', () => {
+  const values = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`n${i}`, i]));
+  const row = { id: '1', ...values };
+  const plan = planTable(undefined, batch([row]), postgresRules);
+  const placed = plan.batch.rows[0]!;
+  const rejected = placed._rejected as Record<string, unknown>;
+  const kept = Object.keys(placed).filter((name) => name.startsWith('n'));
+  // 8,160 bytes of tuple: about 980 bigints fit beside the header, `_rejected` and `uuid_ts`.
+  assert.ok(kept.length > 900 && kept.length < 1000, `${kept.length} kept`);
+  assert.equal(kept.length + Object.keys(rejected).length, 1500);
+  assert.deepEqual(kept, Object.keys(values).slice(0, kept.length));
+  assert.equal(plan.rejectedValues, 1500 - kept.length);
+  // Columns none of whose values were placed are not created.
+  assert.equal(plan.batch.columns.length, kept.length + 2);
+
+  // Redshift has no such limit: every value has its column (1,600 columns allowed).
+  const redshift = planTable(undefined, batch([row]), redshiftRules);
+  assert.equal(redshift.batch.rows[0]!._rejected, undefined);
+
+  // A narrower row (200 values of any kind) cannot reach the limit and is not counted: left as it is.
+  const narrow = {
+    id: '1',
+    ...Object.fromEntries(Array.from({ length: 199 }, (_, i) => [`t${i}`, 'x'.repeat(40)])),
+  };
+  assert.equal(planTable(undefined, batch([narrow]), postgresRules).batch.rows[0], narrow);
+});

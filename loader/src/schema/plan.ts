@@ -7,7 +7,8 @@
  * - a column only widens losslessly within its family, where the dialect can (`rules.canWiden`):
  *   bigint or double → numeric on PostgreSQL; otherwise it keeps its type, and each value that does
  *   not fit moves to the row's `_rejected`;
- * - columns past `rules.maxColumns` and text past `rules.maxTextBytes` move to `_rejected` too;
+ * - columns past `rules.maxColumns`, text past `rules.maxTextBytes` and the values of a row past
+ *   `rules.maxRowBytes` (the last ones in the row's order) move to `_rejected` too;
  * - every value is cast to its column's final type: text columns receive strings, timestamps UTC
  *   with microseconds, exact numbers their plain decimal digits.
  *
@@ -243,6 +244,44 @@ function misfits(type: ColumnType, rows: readonly Row[], name: string, rules: Di
   return count;
 }
 
+/**
+ * The room values take in a PostgreSQL heap tuple (`rules.maxRowBytes`), counted from above. Once a
+ * tuple is too big, TOAST moves every variable-length value longer than 24 bytes out of line, leaving
+ * an 18-byte pointer; numbers, booleans and timestamps always stay. So a text, json or numeric value
+ * takes at most 24 bytes, a bigint, double or timestamp 8 (aligned to 8), a boolean 1; and at most 7
+ * bytes of padding precede each 8-byte value that follows another kind.
+ */
+class RowBudget {
+  /** Without more values than this a row cannot reach the limit, whatever they are: not counted. */
+  static readonly UNCOUNTED_VALUES = 200;
+  // The header and null bitmap; `_rejected`; `uuid_ts`, which the database fills, with its padding.
+  private bytes = 224 + 32 + 16;
+  private aligned = 0;
+  private unaligned = 0;
+
+  constructor(private readonly limit: number) {}
+
+  /** True when the value fits in the row too (and counts it); false when it must go to `_rejected`. */
+  take(type: ColumnType, placed: unknown): boolean {
+    const fixed = type === 'bigint' || type === 'double' || type === 'timestamp';
+    const size = fixed ? 8 : type === 'boolean' ? 1 : varlenaBytes(placed);
+    const aligned = this.aligned + (fixed ? 1 : 0);
+    const unaligned = this.unaligned + (fixed ? 0 : 1);
+    if (this.bytes + size + 7 * Math.min(aligned, unaligned) > this.limit) return false;
+    this.bytes += size;
+    this.aligned = aligned;
+    this.unaligned = unaligned;
+    return true;
+  }
+}
+
+/** A variable-length value's bytes in the tuple with its header: at most a TOAST pointer's 24. */
+function varlenaBytes(placed: unknown): number {
+  // A string of n UTF-16 units has at most 3n UTF-8 bytes: most need no counting.
+  if (typeof placed === 'string' && placed.length * 3 + 4 <= 24) return utf8Bytes(placed) + 4;
+  return 24;
+}
+
 /** What becomes of one value: stored as the returned value, moved to `_rejected`, or left out (null). */
 const REJECT = Symbol('reject');
 const SKIP = Symbol('skip');
@@ -313,10 +352,11 @@ class Placement {
     let changed =
       carried !== undefined &&
       (!(isPlainObject(carried) && hasOwnKeys(carried)) || storableJson(carried, this.rules) !== carried);
+    const budget = this.budgetFor(row);
     for (const name in row) {
       if (name === REJECTED_COLUMN) continue;
       const value = row[name];
-      const placed = this.verdict(name, value);
+      const placed = this.verdict(name, value, budget);
       if (placed === REJECT) rejected++;
       else if (placed !== SKIP) this.measure(name, placed);
       if (placed !== value) changed = true;
@@ -335,7 +375,23 @@ class Placement {
     return true;
   }
 
-  private verdict(name: string, value: unknown): unknown {
+  /** A fresh budget for a row that could outgrow `rules.maxRowBytes`; none for the usual row. */
+  private budgetFor(row: Row): RowBudget | undefined {
+    const { maxRowBytes } = this.rules;
+    if (maxRowBytes === undefined) return undefined;
+    let values = 0;
+    for (const _name in row) if (++values > RowBudget.UNCOUNTED_VALUES) return new RowBudget(maxRowBytes);
+    return undefined;
+  }
+
+  /** The value as its column stores it, unless the row has no room left for it (`budget`). */
+  private verdict(name: string, value: unknown, budget: RowBudget | undefined): unknown {
+    const placed = this.cast(name, value);
+    if (budget === undefined || placed === REJECT || placed === SKIP) return placed;
+    return budget.take(this.target.get(name)!.type, placed) ? placed : REJECT;
+  }
+
+  private cast(name: string, value: unknown): unknown {
     if (value === null || value === undefined) return SKIP;
     const column = this.target.get(name);
     if (column === undefined || (column.checked && !this.fits(column, value))) return REJECT;
@@ -367,7 +423,7 @@ class Placement {
     else if (longest === undefined) this.placedBytes.set(name, 0);
   }
 
-  /** The row again, with the verdicts applied (the same pure verdicts `place` measured). */
+  /** The row again, with the verdicts applied (the same verdicts `place` measured, from a fresh budget). */
   private rebuild(row: Row): Row {
     const carried = row[REJECTED_COLUMN];
     const stored = storableJson(carried, this.rules);
@@ -375,10 +431,11 @@ class Placement {
     if (stored !== undefined && stored !== null && !isPlainObject(stored))
       setOwn(rejected, REJECTED_COLUMN, stored);
     const entries: [string, unknown][] = [];
+    const budget = this.budgetFor(row);
     for (const name in row) {
       if (name === REJECTED_COLUMN) continue;
       const value = row[name];
-      const placed = this.verdict(name, value);
+      const placed = this.verdict(name, value, budget);
       if (placed === REJECT) setOwn(rejected, name, storableJson(value, this.rules));
       else if (placed !== SKIP) entries.push([name, placed]);
     }

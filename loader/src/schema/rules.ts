@@ -19,6 +19,8 @@ export const postgresRules: DialectRules = {
   maxIdentifierBytes: 63,
   maxColumns: 1600,
   canWiden: (from: ColumnType, to: ColumnType) => from === to || POSTGRES_WIDENINGS.has(`${from}>${to}`),
+  // MaxHeapTupleSize with 8 KiB pages: a row of 1,600 bigints would fail the whole batch.
+  maxRowBytes: 8160,
   // An unconstrained `numeric`: up to 131072 digits before the decimal point and 16383 after.
   numeric: { maxIntegerDigits: 131072, maxFractionDigits: 16383 },
   arrays: 'text',

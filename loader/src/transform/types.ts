@@ -66,6 +66,11 @@ export interface DialectRules {
   maxColumns: number;
   /** Can an existing column of type `from` be altered to `to` in place? */
   canWiden(from: ColumnType, to: ColumnType): boolean;
+  /**
+   * Largest row in bytes once the warehouse has moved what it can out of line (PostgreSQL: a heap
+   * tuple of 8,160 bytes, in which every number, boolean and timestamp stays); undefined = no limit.
+   */
+  maxRowBytes?: number;
   /** Largest text value in bytes a column can hold (Redshift VARCHAR 65535); undefined = no limit. */
   maxTextBytes?: number;
   /** What a `numeric` column holds: digits before and after the decimal point. */

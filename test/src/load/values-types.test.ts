@@ -237,3 +237,26 @@ test('columns created by hand keep their exact type and limits; an unsupported o
     /column "made"\."ratio" has type real/,
   );
 });
+
+test('an event with more values than a PostgreSQL row holds loads, the values past it kept in _rejected', async () => {
+  // 1,500 numbers and 300 booleans: about 21 KiB of JSON, under the collector's 32 KiB per event, but
+  // 12 KiB of fixed-width values, past the 8,160 bytes of a heap tuple (found by the property tests).
+  const names = [
+    ...Array.from({ length: 1500 }, (_, i) => [`n${i}`, i * 1001] as const),
+    ...Array.from({ length: 300 }, (_, i) => [`b${i}`, i % 2 === 0] as const),
+  ];
+  const properties = JSON.stringify(Object.fromEntries(names));
+  assert.ok(properties.length < 32 * 1024);
+  const result = await suite.warehouse.load(batchOf('wide-1', [decoded('wide', 'Wide', properties)]));
+  const kept = result.rejectedByTable['wide.wide'] ?? 0;
+  assert.ok(kept > 0 && kept < names.length, `${kept} values in _rejected`);
+  const [row] = await rows('SELECT to_jsonb(w) AS row FROM wide.wide w');
+  const stored = row!.row as Record<string, unknown>;
+  const rejected = stored._rejected as Record<string, unknown>;
+  // Every value is in its column or in _rejected, exactly once.
+  for (const [name, value] of names) {
+    const inColumn = stored[name] !== undefined && stored[name] !== null;
+    assert.equal(inColumn ? stored[name] : rejected[name], value, name);
+    assert.ok(!(inColumn && name in rejected), `${name} twice`);
+  }
+});
