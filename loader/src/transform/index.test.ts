@@ -449,6 +449,21 @@ test('two keys of one event with one name: the key spelled as the name fills it,
   assert.deepEqual(noPlain!._rejected, { 'properties.orderId': 'camel' });
 });
 
+test('a key that loses its column and holds NUL or half a surrogate pair is kept in _rejected under its escaped id', () => {
+  // PostgreSQL's jsonb refuses both in a key, which would dead-letter the event (found by the property tests).
+  const [row] = table(
+    [envelope('track', { event: 'x', properties: { 'x\ud800': 'lone', x: 1, y: 2, 'y\u0000': 'nul' } })],
+    'x',
+  ).rows;
+  const rejected = row!._rejected as Record<string, unknown>;
+  for (const key of Object.keys(rejected)) {
+    assert.doesNotMatch(key, /\0|[\ud800-\udfff]/, 'a storable key');
+  }
+  // Each pair: one value in the column, the other in `_rejected`, nothing lost.
+  assert.deepEqual([row!.x, row!.y, ...Object.values(rejected)].sort(), [1, 2, 'lone', 'nul'].sort());
+  assert.equal(rejected['["property","x\\ud800"]'], 'lone');
+});
+
 test('users: keys that share a name merge by time like one trait', () => {
   const older = envelope('identify', { userId: 'u', traits: { order_id: 'old' } });
   const newer = envelope(

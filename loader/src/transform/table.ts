@@ -16,7 +16,7 @@ import { rawName, resolveColumnNames, type FieldKey, type FieldRoot } from './na
 import { columnValue, type DraftField, type DraftRow } from './rows.js';
 import { inferType, lub, parseTimestamp } from './types-infer.js';
 import type { Column, ColumnType, DialectRules, Row, TableBatch } from './types.js';
-import { hasOwnKeys, setOwn, toText, utf8Bytes } from './values.js';
+import { cleanStrings, hasOwnKeys, setOwn, toText, utf8Bytes } from './values.js';
 
 /**
  * The version of a `users` row's values: its `received_at` in UTC as `YYYY-MM-DD HH:MM:SS.mmm`, a
@@ -54,7 +54,7 @@ function fillsBefore(a: DraftField, b: DraftField, column: string): boolean {
  * One field per column in a row. Two keys of one event may share a column (`Order ID` and
  * `order_id` both name `order_id`): the key spelled as the column fills it, else the smallest key
  * (`fieldId`, code-unit order); the others keep their values in `_rejected`, under their key path as
- * sent (`properties.Order ID`). So nothing is lost, and which key fills the column depends on that
+ * sent (`properties.Order ID`), or their field id when the path holds what jsonb cannot store. So nothing is lost, and which key fills the column depends on that
  * event alone, never on the rest of the batch.
  */
 export function oneFieldPerColumn(row: DraftRow, names: ReadonlyMap<string, string>): DraftRow {
@@ -72,7 +72,9 @@ export function oneFieldPerColumn(row: DraftRow, names: ReadonlyMap<string, stri
   for (const field of row.fields) {
     if (kept.has(field)) continue;
     const path = `${SOURCE_OBJECT[field.key.root]}.${field.key.path.join('.')}`;
-    setOwn(rejected, Object.hasOwn(rejected, path) ? field.id : path, field.value);
+    // A key with NUL or half a surrogate pair cannot be a jsonb key: its id spells them as escapes.
+    const storable = cleanStrings(path) === path;
+    setOwn(rejected, storable && !Object.hasOwn(rejected, path) ? path : field.id, field.value);
   }
   return { ...row, fields: row.fields.filter((field) => kept.has(field)), rejected };
 }
