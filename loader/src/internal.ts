@@ -4,7 +4,7 @@
  * (`@eventpipe/loader`, index.ts), which this one includes.
  */
 export * from './index.js';
-export type { Column, DialectRules, TableBatch } from './transform/types.js';
+export type { Column, DialectRules, SourceBatch, TableBatch } from './transform/types.js';
 export { transform } from './transform/index.js';
 export { planTable, postgresRules, redshiftRules } from './schema/index.js';
 export { ensureConsumer, decodeEnvelope, pullDeliveries, PULL_EXPIRES_MS } from './consume.js';
@@ -15,6 +15,7 @@ export type { SqlDialect } from './load/dialect.js';
 export { createFlowWarehouse } from './load/flow.js';
 export { createWarehousePool } from './load/pool.js';
 export { createPostgresWarehouse, isPermanentLoadError, postgresDialect } from './load/postgres/index.js';
+export { copyLine } from './load/postgres/copy-text.js';
 export {
   createRedshiftWarehouse,
   createRedshiftCopy,
