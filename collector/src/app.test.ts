@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { createLogger, loadConfig, type Envelope } from '@eventpipe/core';
 import { buildApp } from './app.js';
 import { unavailable, type OutgoingMessage, type Publish } from './publish.js';
@@ -143,4 +144,39 @@ test('close waits for an in-flight request, whose answer then closes its keep-al
   const closeStarted = Date.now();
   await closing;
   assert.ok(Date.now() - closeStarted < 2_000, 'close does not wait for keep-alive to time out');
+});
+
+test('a body that is not UTF-8, or declares another charset, is refused; it would be stored changed', async () => {
+  const { sent, publish } = recording();
+  const app = appWith(publish);
+  const post = (payload: Buffer | string, contentType = 'application/json', encoding?: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/track',
+      headers: {
+        'content-type': contentType,
+        authorization,
+        ...(encoding && { 'content-encoding': encoding }),
+      },
+      payload,
+    });
+  const latin1 = Buffer.from('{"event":"Café","anonymousId":"a"}', 'latin1');
+  // Read as UTF-8, the é (0xE9) would become U+FFFD: the client's text, changed, with a 200.
+  const invalid = await post(latin1);
+  assert.equal(invalid.statusCode, 400, invalid.body);
+  assert.match(invalid.json().error, /not valid UTF-8/);
+  assert.equal((await post(gzipSync(latin1), 'text/plain', 'gzip')).statusCode, 400);
+  const declared = await post(latin1, 'application/json; charset=iso-8859-1');
+  assert.equal(declared.statusCode, 415, declared.body);
+  assert.match(declared.json().error, /charset "iso-8859-1".*UTF-8/);
+  assert.equal(sent.length, 0);
+
+  const utf8 = '{"event":"Café","anonymousId":"a"}';
+  for (const contentType of ['application/json; charset=utf-8', 'text/plain;charset="UTF-8"', 'text/plain']) {
+    const ok = await post(utf8, contentType);
+    assert.equal(ok.statusCode, 200, `${contentType}: ${ok.body}`);
+  }
+  assert.equal(sent.length, 3);
+  assert.equal((JSON.parse(sent[0]!.payload) as Envelope).event.event, 'Café');
+  await app.close();
 });

@@ -16,10 +16,12 @@ import { createAuthenticator } from './auth.js';
 import { HttpError } from './errors.js';
 import {
   JSON_CONTENT_TYPES,
+  charsetProblem,
   decodeBody,
   isIdentityEncoding,
   parseJsonBody,
   tooLarge,
+  utf8Text,
   type JsonBody,
 } from './parse.js';
 import type { Publish } from './publish.js';
@@ -150,12 +152,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
       const read = (decoded: Buffer) => {
         let body: JsonBody;
         try {
-          body = parseJsonBody(decoded.toString('utf8'));
+          body = parseJsonBody(utf8Text(decoded));
         } catch (error) {
           return done(error as HttpError);
         }
         done(null, body);
       };
+      const charset = charsetProblem(request.headers['content-type']);
+      if (charset) return done(charset);
       const encoding = request.headers['content-encoding'];
       if (isIdentityEncoding(encoding)) return read(raw);
       decodeBody(raw, encoding, collector.maxRequestBytes).then(read, (error: HttpError) => done(error));

@@ -6,11 +6,16 @@
  *   mislabels its body this way),
  * each optionally with `Content-Encoding: gzip | deflate | br`.
  *
+ * The text must be UTF-8, as JSON between systems must be (RFC 8259): bytes that are not, or a
+ * `charset` other than UTF-8, are refused, since reading them as UTF-8 would replace characters and
+ * store an event other than the one sent.
+ *
  * Limits hold on both sides of decompression, so a small gzip bomb cannot expand into memory, and
  * absurdly nested JSON is refused before it is parsed. `__proto__` and `constructor.prototype` keys
  * are refused as fastify's own JSON parser does, so no later step that copies properties by key can
  * be turned into prototype pollution.
  */
+import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
 import { gunzip, inflate, brotliDecompress, type InputType, type ZlibOptions } from 'node:zlib';
 import secureJson from 'secure-json-parse';
@@ -34,6 +39,23 @@ const decoders: Record<string, Decompress> = {
 
 export function tooLarge(maxRequestBytes: number): HttpError {
   return new HttpError(413, `request body is larger than the limit of ${maxRequestBytes} bytes`);
+}
+
+/** A 415 when `Content-Type` declares a charset other than UTF-8; undefined when it is fine. */
+export function charsetProblem(contentType: string | undefined): HttpError | undefined {
+  const declared = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '');
+  const charset = declared?.[1]?.toLowerCase();
+  if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return undefined;
+  return new HttpError(
+    415,
+    `unsupported charset "${charset}": send the JSON as UTF-8 (charset=utf-8 or none)`,
+  );
+}
+
+/** The body as text; a 400 when its bytes are not UTF-8. */
+export function utf8Text(body: Buffer): string {
+  if (!isUtf8(body)) throw new HttpError(400, 'request body is not valid UTF-8: send the JSON as UTF-8 text');
+  return body.toString('utf8');
 }
 
 /** True when the body is sent as is: no `Content-Encoding`, or `identity`. */

@@ -70,7 +70,7 @@ test('any request gets 200 or a 4xx naming the problem, and what is accepted can
       published = [];
       const response = await send(request);
       statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
-      checkAnswer(response, published, checker, () => describeRequest(request));
+      checkAnswer(response, published, checker, () => describeRequest(request), request.plain);
     }),
     { numRuns: numRuns(300) },
   );

@@ -5,6 +5,7 @@
  */
 import { gzipSync, deflateSync, brotliCompressSync } from 'node:zlib';
 import assert from 'node:assert/strict';
+import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import type { LoadableChecker } from './loadable.js';
 import { jsonObject, jsonTextOf, jsonValue, nested, numberLiteral, stringValue } from './arbitraries.js';
@@ -17,6 +18,8 @@ export interface HostileRequest {
   url: string;
   headers: Record<string, string>;
   body: Buffer;
+  /** The body's bytes before any compression: what the collector reads as JSON text. */
+  plain: Buffer;
 }
 
 const TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
@@ -136,6 +139,17 @@ const batchOf = (calls: fc.Arbitrary<unknown>, field: <T>(a: fc.Arbitrary<T>) =>
 const singleBody: fc.Arbitrary<string | Buffer> = fc.oneof(
   { weight: 3, arbitrary: validCall.map(jsonTextOf) },
   { weight: 1, arbitrary: anyCall.map(jsonTextOf) },
+  // A valid call with one Latin-1 é (0xE9), as a client that ignores the charset sends it: not UTF-8.
+  {
+    weight: 1,
+    arbitrary: validCall.map((call) =>
+      Buffer.concat([
+        Buffer.from('{"note":"Caf'),
+        Buffer.from([0xe9]),
+        Buffer.from(`",${jsonTextOf(call).slice(1)}`),
+      ]),
+    ),
+  },
 );
 const batchBody = fc.oneof(
   { weight: 3, arbitrary: batchOf(validCall, (a) => a) },
@@ -265,8 +279,7 @@ const authorization = fc.oneof(
   { weight: 1, arbitrary: headerText },
 );
 
-function encode(text: string | Buffer, coding: Coding): Buffer {
-  const raw = typeof text === 'string' ? Buffer.from(text) : text;
+function encode(raw: Buffer, coding: Coding): Buffer {
   switch (coding) {
     case 'gzip':
       return gzipSync(raw);
@@ -310,7 +323,8 @@ export const hostileRequest: fc.Arbitrary<HostileRequest> = fc
   })
   .map((r) => {
     const [body, url] = r.routed;
-    let payload = encode(body, r.encoding.apply);
+    const plain = typeof body === 'string' ? Buffer.from(body) : body;
+    let payload = encode(plain, r.encoding.apply);
     // Now and then the body is cut short: a broken upload, or a gzip stream without its end.
     if (r.truncate !== undefined && payload.length > 0)
       payload = payload.subarray(0, r.truncate % payload.length);
@@ -321,12 +335,13 @@ export const hostileRequest: fc.Arbitrary<HostileRequest> = fc
     if (r.userAgent !== undefined) headers['user-agent'] = r.userAgent;
     if (r.traceparent !== undefined) headers.traceparent = r.traceparent;
     if (r.forwardedFor !== undefined) headers['x-forwarded-for'] = r.forwardedFor;
-    return { url, headers, body: payload };
+    return { url, headers, body: payload, plain: r.encoding.apply === 'identity' ? payload : plain };
   });
 
 /** For a failure report: the request with its body as text where it is text. */
 export function describeRequest(request: HostileRequest): string {
-  return JSON.stringify({ ...request, body: request.body.toString('latin1').slice(0, 2000) });
+  const { plain, ...sent } = request;
+  return JSON.stringify({ ...sent, body: plain.toString('latin1').slice(0, 2000) });
 }
 
 /**
@@ -338,12 +353,16 @@ export function checkAnswer(
   published: readonly { payload: string }[],
   checker: LoadableChecker,
   describe: () => string,
+  /** The body as the collector reads it (after Content-Encoding), when known. */
+  plain?: Buffer,
 ): void {
   const status = answer.statusCode;
   const context = () => `${status} ${answer.body.slice(0, 300)} for ${describe()}`;
   if (status === 200) {
     assert.deepEqual(JSON.parse(answer.body), { success: true }, context());
     assert.ok(published.length > 0, `200 without an event published: ${context()}`);
+    // Bytes that are not UTF-8 can only be read by replacing them: the event stored would not be the one sent.
+    if (plain !== undefined) assert.ok(isUtf8(plain), `200 for a body that is not UTF-8: ${context()}`);
     checker.check(published.map((m) => m.payload));
     return;
   }
