@@ -10,3 +10,4 @@ export type { ReplaySummary, ReplayRequest, ReplayProgress } from './replay/repl
 export type { LoadMode } from './load/warehouse.js';
 export type * from './enrich/types.js';
 export { createEnricher, DEFAULT_ENRICHMENTS, type Enricher, type EnricherOptions } from './enrich/runner.js';
+export * from './dead-letters/index.js';

@@ -4,6 +4,7 @@ import { collectorCommand } from './collector.js';
 import { loaderCommand } from './loader.js';
 import { sendCommand } from './send.js';
 import { replayCommand } from './replay.js';
+import { deadLetterCommand } from './dead-letter.js';
 import { operatorCommand } from './operator.js';
 
 /**
@@ -17,5 +18,6 @@ export const commands: Command[] = [
   loaderCommand,
   sendCommand,
   replayCommand,
+  deadLetterCommand,
   operatorCommand,
 ];

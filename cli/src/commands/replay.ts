@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, createLogger, loadConfig, type Config } from '@eventpipe/core';
+import { createLogger } from '@eventpipe/core';
 import type { LoadMode } from '@eventpipe/loader';
 import type { Command } from '../command.js';
 import { startProgress, type Progress } from '../send/progress.js';
-import { eventpipeVariablesSet, findRunningDev } from '../dev/running.js';
+import { pipelineSettings, withoutPassword } from '../dev/settings.js';
 
 const usage = `Usage: eventpipe replay --source S --from YYYY-MM-DD --to YYYY-MM-DD [--replace] [--tables t1,t2] [--dry-run]
 
@@ -29,38 +29,6 @@ Settings: those of the running "eventpipe dev" of --data-dir (its S3 archive, wa
 enrichments), under the loader's variables, which take precedence when set: EVENTPIPE_S3_* (bucket,
 endpoint, credentials), EVENTPIPE_WAREHOUSE_URL, EVENTPIPE_LOADER_ENRICHMENTS,
 EVENTPIPE_LOADER_BATCH_MAX_EVENTS. The command says which it used.`;
-
-/** A URL for people to read: the password, if any, left out. */
-function withoutPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(not a URL)';
-  }
-}
-
-/** The settings a replay runs with: the running dev's, under the EVENTPIPE_* variables set here. */
-function replaySettings(dataDir: string): { config: Config; from: string } {
-  const dev = findRunningDev(dataDir);
-  const config = loadConfig(process.env, dev.found ? dev.state.settings : {});
-  const variables = eventpipeVariablesSet(process.env);
-  const fromVariables = variables.length > 0 ? `EVENTPIPE_* variables (${variables.join(', ')})` : '';
-  if (!config.warehouse.url) {
-    const why = dev.found
-      ? 'EVENTPIPE_WAREHOUSE_URL is set but empty'
-      : `there is no running "eventpipe dev" to take it from (${dev.reason})`;
-    throw new ConfigError(
-      `EVENTPIPE_WAREHOUSE_URL is required, and ${why}: start "eventpipe dev", pass the --data-dir of a ` +
-        `running one, or set EVENTPIPE_WAREHOUSE_URL and EVENTPIPE_S3_* for your own servers`,
-    );
-  }
-  const from = dev.found
-    ? `the running "eventpipe dev" of ${dataDir} (pid ${dev.pid})${fromVariables ? `, under ${fromVariables}` : ''}`
-    : `${fromVariables || 'defaults'} (${dev.reason})`;
-  return { config, from };
-}
 
 /** What each mode does to rows already loaded, as the progress and summary say it. */
 const MODE_TEXT: Record<LoadMode, string> = {
@@ -88,7 +56,7 @@ export const replayCommand: Command = {
     for (const name of ['source', 'from', 'to'] as const) {
       if (!values[name]) throw new Error(`--${name} is required\n\n${usage}`);
     }
-    const { config, from } = replaySettings(values['data-dir']);
+    const { config, from } = pipelineSettings(values['data-dir']);
     const mode: LoadMode = values.replace ? 'replace' : 'append';
     const dryRun = values['dry-run'];
     // Logs and progress go to stderr: stdout holds the result (the summary, the dry run's table).

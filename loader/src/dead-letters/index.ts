@@ -1,0 +1,13 @@
+export { openDeadLetters, type DeadLetters, type DeadLetterDetail } from './admin.js';
+export {
+  redriveDeadLetters,
+  checkSelection,
+  RedriveSelectionError,
+  type RedriveSelection,
+  type RedriveOutcome,
+  type RedriveProgress,
+  type RedriveResult,
+  type RedriveDeps,
+} from './redrive.js';
+export { createDeadLetterStore, type DeadLetterEntry, type DeadLetterStore } from './store.js';
+export { DEAD_LETTER_ID_PATTERN, type DeadLetterFilter } from './sql.js';
