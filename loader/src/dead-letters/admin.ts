@@ -6,13 +6,13 @@
  * Connections are opened when first needed: listing touches only the warehouse, showing a large
  * Redshift dead letter also S3, and only a redrive connects to NATS.
  */
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import { requireSetting, type Config, type Logger } from '@eventpipe/core';
 import { s3ClientConfig } from '../stage.js';
-import { resolveEnvelope, parseS3Url, type FetchStored } from './envelope.js';
+import { fetchFromS3, resolveEnvelope } from './envelope.js';
 import {
   redriveDeadLetters,
   type RedriveProgress,
@@ -62,13 +62,7 @@ export function openDeadLetters(config: Config, log: Logger): DeadLetters {
   const store = createDeadLetterStore(pool, kind, config.warehouse.metaSchema);
 
   let s3: S3Client | undefined;
-  const fetchStored: FetchStored = async (storedAt) => {
-    const location = parseS3Url(storedAt);
-    if (!location) throw new Error(`not an S3 URL: ${storedAt}`);
-    s3 ??= new S3Client(s3ClientConfig(config.s3));
-    const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
-    return object.Body!.transformToString('utf8');
-  };
+  const fetchStored = fetchFromS3(() => (s3 ??= new S3Client(s3ClientConfig(config.s3))));
 
   let nats: Promise<NatsConnection> | undefined;
   const natsConnection = () =>

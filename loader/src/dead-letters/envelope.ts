@@ -4,6 +4,7 @@
  * fetched and checked against the size and SHA-256 the row recorded.
  */
 import { createHash } from 'node:crypto';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { StoredEnvelope } from '../load/redshift/dead-letters.js';
 
 /** Reads an object by its `s3://bucket/key` URL. */
@@ -13,6 +14,16 @@ export type FetchStored = (url: string) => Promise<string>;
 export function parseS3Url(url: string): { bucket: string; key: string } | undefined {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
   return match ? { bucket: match[1]!, key: match[2]! } : undefined;
+}
+
+/** Reads the objects a row references with `client` (opened by `open` on first use). */
+export function fetchFromS3(open: () => S3Client): FetchStored {
+  return async (url) => {
+    const location = parseS3Url(url);
+    if (!location) throw new Error(`not an S3 URL: ${url}`);
+    const object = await open().send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    return object.Body!.transformToString('utf8');
+  };
 }
 
 /** The reference a row holds instead of an envelope too large for it, if `value` is one. */

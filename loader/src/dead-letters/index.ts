@@ -11,3 +11,4 @@ export {
 } from './redrive.js';
 export { createDeadLetterStore, type DeadLetterEntry, type DeadLetterStore } from './store.js';
 export { DEAD_LETTER_ID_PATTERN, type DeadLetterFilter } from './sql.js';
+export { fetchFromS3, type FetchStored } from './envelope.js';

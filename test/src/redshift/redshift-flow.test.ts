@@ -44,6 +44,9 @@ import {
   MAX_ENVELOPE_JSON_BYTES,
   withStoredEnvelopes,
   transform,
+  createDeadLetterStore,
+  fetchFromS3,
+  redriveDeadLetters,
   type CopyJob,
   type SqlDialect,
   type Stager,
@@ -678,6 +681,81 @@ describe('the Redshift dialect through the shared load flow', () => {
       ],
     );
     assert.deepEqual(letters[1]?.first_failed_at, letters[0]?.first_failed_at);
+  });
+
+  test('dead-letter administration on the Redshift SQL: list the latest state, redrive a large one from S3', async () => {
+    const store = createDeadLetterStore(db, 'redshift', '_eventpipe');
+    const small = {
+      sourceId: 'ops',
+      messageId: 'ops-1',
+      origin: 'EVENTS-2',
+      streamSequence: 1,
+      reason: 'load: COPY failed',
+      envelope: {
+        v: 1,
+        sourceId: 'ops',
+        type: 'track',
+        messageId: 'ops-1',
+        receivedAt: '2024-05-01T10:00:00.000Z',
+        event: { event: 'A' },
+      },
+    };
+    const huge = {
+      ...small,
+      messageId: 'ops-2',
+      streamSequence: 2,
+      envelope: { ...small.envelope, messageId: 'ops-2', event: { event: 'B', blob: 'é'.repeat(40_000) } },
+    };
+    await warehouse.deadLetter([small, huge]);
+    await warehouse.deadLetter([{ ...small, reason: 'load: COPY failed again' }]);
+
+    const listed = await store.list({ sourceId: 'ops' });
+    assert.deepEqual(
+      listed.map((e) => [e.messageId, e.attempts, e.reason, e.redriven]),
+      [
+        ['ops-2', 1, 'load: COPY failed', undefined],
+        ['ops-1', 2, 'load: COPY failed again', undefined],
+      ],
+    );
+    assert.deepEqual(
+      (await store.list({ sourceId: 'ops', reason: 'AGAIN' })).map((e) => e.messageId),
+      ['ops-1'],
+    );
+
+    const published: { subject: string; payload: string }[] = [];
+    const result = await redriveDeadLetters(
+      { all: true, sourceId: 'ops' },
+      {
+        store,
+        fetchStored: fetchFromS3(() => s3),
+        subjectPrefix: 'events',
+        publish: async (subject, payload) => {
+          published.push({ subject, payload });
+          return { stream: 'EVENTS', seq: 100 + published.length, duplicate: false };
+        },
+      },
+    );
+    assert.equal(result.redriven, 2);
+    assert.deepEqual(
+      published.map((p) => [p.subject, JSON.parse(p.payload)]),
+      [
+        ['events.ops.track', huge.envelope],
+        ['events.ops.track', small.envelope],
+      ],
+    );
+    // The large one is republished byte for byte as it was dead-lettered, from its S3 object.
+    assert.equal(published[0]!.payload, JSON.stringify(huge.envelope));
+    assert.deepEqual(await store.list({ sourceId: 'ops' }), []);
+    assert.deepEqual(
+      (await store.list({ sourceId: 'ops', includeRedriven: true })).map((e) => e.redriven?.sequence),
+      [101, 102],
+    );
+    // Failing again after its redrive makes it pending again.
+    await warehouse.deadLetter([{ ...small, reason: 'load: COPY failed a third time' }]);
+    assert.deepEqual(
+      (await store.list({ sourceId: 'ops' })).map((e) => [e.messageId, e.attempts]),
+      [['ops-1', 3]],
+    );
   });
 });
 
