@@ -4,11 +4,19 @@ import type { DeadLetters } from '@eventpipe/loader';
 import type { Command } from '../command.js';
 import { startProgress } from '../send/progress.js';
 import { pipelineSettings, withoutPassword } from '../dev/settings.js';
-import { formatEnvelope, formatList, formatOutcome, parseSince, statusOf } from '../dead-letters/format.js';
+import {
+  formatEnvelope,
+  formatList,
+  formatOutcome,
+  formatSummary,
+  parseSince,
+  statusOf,
+} from '../dead-letters/format.js';
 
 const usage = `Usage: eventpipe dead-letter list [--source S] [--since 24h] [--reason TEXT] [--include-redriven] [--limit N] [--json]
        eventpipe dead-letter show ID [--json]
        eventpipe dead-letter redrive (--id ID[,ID…] | --all | --reason TEXT) [--source S] [--since 24h]
+       eventpipe dead-letter summary [--source S] [--since 24h] [--json]
 
 Dead letters are messages the loader could not load (the warehouse refused a value, an enrichment or
 the transform failed on it alone, it was not an envelope, or JetStream gave up on it after max
@@ -20,6 +28,10 @@ deliveries). Each is kept with the reason in the warehouse's _eventpipe.dead_let
             to the stream again and marked redriven once JetStream has stored it. Idempotent: an
             event that loaded already stays one row. A dead letter that fails again comes back
             as a new one. See docs/dead-letters.md.
+  summary   everything that did not load cleanly since --since (default 24h): dead letters by source
+            and reason, and per table the rows loaded with values kept in _rejected or with an
+            enrichment that failed (_enrichment_errors). Counts rows by their load time (uuid_ts),
+            scanning each such table: narrow it with --source on a large warehouse.
 
 Options:
   --source S           only this source
@@ -139,15 +151,22 @@ async function redrive(deadLetters: DeadLetters, values: Values, config: Config)
   return result.skipped + result.notFound > 0 ? 1 : 0;
 }
 
+async function summary(deadLetters: DeadLetters, values: Values): Promise<number> {
+  const result = await deadLetters.summary(parseSince(values.since ?? '24h'), values.source);
+  if (values.json) console.log(JSON.stringify(result, null, 2));
+  else for (const line of formatSummary(result)) console.log(line);
+  return 0;
+}
+
 export const deadLetterCommand: Command = {
   name: 'dead-letter',
-  summary: 'list, show and redrive the messages the loader could not load',
+  summary: 'list, show and redrive what the loader could not load; sum up what loaded without some values',
   usage,
   run: async (argv) => {
     const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
     const [action, id, ...extra] = positionals;
     if (
-      !['list', 'show', 'redrive'].includes(action ?? '') ||
+      !['list', 'show', 'redrive', 'summary'].includes(action ?? '') ||
       extra.length > 0 ||
       (action !== 'show' && id)
     ) {
@@ -177,6 +196,7 @@ export const deadLetterCommand: Command = {
     try {
       if (action === 'list') return await list(deadLetters, values);
       if (action === 'show') return await show(deadLetters, id, values);
+      if (action === 'summary') return await summary(deadLetters, values);
       return await redrive(deadLetters, values, config);
     } finally {
       await deadLetters.close();

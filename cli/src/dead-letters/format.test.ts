@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatEnvelope, formatList, formatOutcome, oneLine, parseSince } from './format.js';
+import { formatEnvelope, formatList, formatOutcome, formatSummary, oneLine, parseSince } from './format.js';
 
 const now = new Date('2024-05-10T12:00:00.000Z');
 
@@ -66,4 +66,33 @@ test('redrive outcomes, one line each', () => {
   );
   assert.equal(formatOutcome({ id: 'a', outcome: 'skipped', reason: 'why' }), 'a  not redriven: why');
   assert.equal(formatOutcome({ id: 'a', outcome: 'not-found' }), 'a  no dead letter has this id');
+});
+
+test('the summary: dead letters by source and reason, then the tables with rows left incomplete', () => {
+  assert.deepEqual(
+    formatSummary({
+      since: '2024-05-01T00:00:00.000Z',
+      deadLetters: [
+        { sourceId: 'web', reason: 'load', pending: 2, redriven: 1 },
+        { sourceId: 'app', reason: 'undecodable', pending: 1, redriven: 0 },
+      ],
+      tables: [
+        { table: 'web.tracks', rows: 10, rejected: 0, enrichmentErrors: 0 },
+        { table: 'web.order_completed', rows: 5, rejected: 1, enrichmentErrors: 2 },
+      ],
+    }),
+    [
+      'since 2024-05-01T00:00:00.000Z',
+      'dead letters (source, reason):',
+      '  web  load         2 pending, 1 redriven',
+      '  app  undecodable  1 pending, 0 redriven',
+      'rows loaded with _rejected values or enrichment errors (table: rows loaded, with _rejected, with _enrichment_errors):',
+      '  web.order_completed  5 rows, 1 with _rejected, 2 with _enrichment_errors',
+    ],
+  );
+  assert.deepEqual(formatSummary({ since: 's', deadLetters: [], tables: [] }), [
+    'since s',
+    'dead letters: none',
+    'rows with _rejected values or enrichment errors: none (in 0 tables)',
+  ]);
 });

@@ -1,7 +1,7 @@
 /**
  * What `eventpipe dead-letter` prints and how it reads its options. Pure functions, for tests.
  */
-import type { DeadLetterEntry, RedriveOutcome } from '@eventpipe/loader';
+import type { DeadLetterEntry, DropSummary, RedriveOutcome } from '@eventpipe/loader';
 import { mayHoldInexactNumber } from '@eventpipe/core';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -75,4 +75,34 @@ export function formatOutcome(outcome: RedriveOutcome): string {
     case 'not-found':
       return `${outcome.id}  no dead letter has this id`;
   }
+}
+
+/** What `summary` prints: dead letters by source and reason, then the tables' rows with values left out. */
+export function formatSummary(summary: DropSummary): string[] {
+  const lines = [`since ${summary.since}`];
+  if (summary.deadLetters.length === 0) lines.push('dead letters: none');
+  else {
+    lines.push('dead letters (source, reason):');
+    const width = Math.max(...summary.deadLetters.map((d) => `${d.sourceId}  ${d.reason}`.length));
+    for (const d of summary.deadLetters) {
+      lines.push(
+        `  ${`${d.sourceId}  ${d.reason}`.padEnd(width)}  ${d.pending} pending, ${d.redriven} redriven`,
+      );
+    }
+  }
+  const affected = summary.tables.filter((t) => t.rejected > 0 || t.enrichmentErrors > 0);
+  if (affected.length === 0) {
+    lines.push(`rows with _rejected values or enrichment errors: none (in ${summary.tables.length} tables)`);
+  } else {
+    lines.push(
+      'rows loaded with _rejected values or enrichment errors (table: rows loaded, with _rejected, with _enrichment_errors):',
+    );
+    const width = Math.max(...affected.map((t) => t.table.length));
+    for (const t of affected) {
+      lines.push(
+        `  ${t.table.padEnd(width)}  ${t.rows} rows, ${t.rejected} with _rejected, ${t.enrichmentErrors} with _enrichment_errors`,
+      );
+    }
+  }
+  return lines;
 }

@@ -20,7 +20,10 @@ import {
   type RedriveSelection,
 } from './redrive.js';
 import { DEAD_LETTER_ID_PATTERN, type DeadLetterFilter } from './sql.js';
-import { createDeadLetterStore, type DeadLetterEntry } from './store.js';
+import { createDeadLetterStore, type DeadLetterEntry, type TableDrops } from './store.js';
+import { deadLetterReason } from '../pipeline/dead-letter.js';
+import { postgresRules, redshiftRules } from '../schema/index.js';
+import { schemaName } from '../transform/names.js';
 
 /** A dead letter with its envelope, as `show` prints it. */
 export interface DeadLetterDetail extends DeadLetterEntry {
@@ -38,7 +41,20 @@ export interface DeadLetters {
     selection: RedriveSelection,
     onProgress?: (progress: RedriveProgress) => void,
   ): Promise<RedriveResult>;
+  /**
+   * Everything that did not load cleanly since `since`: dead letters by source and reason, and per
+   * table the rows loaded with `_rejected` values or enrichment errors.
+   */
+  summary(since: Date, sourceId?: string): Promise<DropSummary>;
   close(): Promise<void>;
+}
+
+export interface DropSummary {
+  since: string;
+  /** Dead letters whose latest failure is since then, by source, reason (as the metric labels it) and status. */
+  deadLetters: { sourceId: string; reason: string; pending: number; redriven: number }[];
+  /** Tables with a `_rejected` or `_enrichment_errors` column, with the rows loaded since then. */
+  tables: TableDrops[];
 }
 
 /** How long a redrive waits for NATS to answer before failing (the CLI must not hang on an outage). */
@@ -111,6 +127,28 @@ export function openDeadLetters(config: Config, log: Logger): DeadLetters {
         'dead letters redriven',
       );
       return result;
+    },
+
+    async summary(since, sourceId) {
+      const entries = await store.list({ since, sourceId, includeRedriven: true });
+      const groups = new Map<string, DropSummary['deadLetters'][number]>();
+      for (const entry of entries) {
+        const reason = deadLetterReason(entry);
+        const key = `${entry.sourceId}\0${reason}`;
+        const group = groups.get(key) ?? { sourceId: entry.sourceId, reason, pending: 0, redriven: 0 };
+        if (entry.redriven) group.redriven += 1;
+        else group.pending += 1;
+        groups.set(key, group);
+      }
+      const rules = kind === 'redshift' ? redshiftRules : postgresRules;
+      const schema = sourceId === undefined ? undefined : schemaName(sourceId, rules.maxIdentifierBytes);
+      return {
+        since: since.toISOString(),
+        deadLetters: [...groups.values()].sort((a, b) =>
+          a.sourceId === b.sourceId ? (a.reason < b.reason ? -1 : 1) : a.sourceId < b.sourceId ? -1 : 1,
+        ),
+        tables: await store.drops(since, schema),
+      };
     },
 
     async close() {

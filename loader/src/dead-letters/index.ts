@@ -1,4 +1,4 @@
-export { openDeadLetters, type DeadLetters, type DeadLetterDetail } from './admin.js';
+export { openDeadLetters, type DeadLetters, type DeadLetterDetail, type DropSummary } from './admin.js';
 export {
   redriveDeadLetters,
   checkSelection,
@@ -9,6 +9,11 @@ export {
   type RedriveResult,
   type RedriveDeps,
 } from './redrive.js';
-export { createDeadLetterStore, type DeadLetterEntry, type DeadLetterStore } from './store.js';
+export {
+  createDeadLetterStore,
+  type DeadLetterEntry,
+  type DeadLetterStore,
+  type TableDrops,
+} from './store.js';
 export { DEAD_LETTER_ID_PATTERN, type DeadLetterFilter } from './sql.js';
 export { fetchFromS3, type FetchStored } from './envelope.js';

@@ -4,7 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRedrivesTable, listDeadLetters, recordRedrives } from './sql.js';
+import {
+  createRedrivesTable,
+  dropCounts,
+  listDeadLetters,
+  recordRedrives,
+  tablesWithDropColumns,
+} from './sql.js';
 
 const LETTERS =
   'WITH "letters" AS (SELECT LEFT(MD5("origin" || \'/\' || CAST("stream_sequence" AS VARCHAR) || \'/\' || "source_id" || \'/\' || "message_id"), 12) AS "id",' +
@@ -107,4 +113,32 @@ test('the redrives table and its rows', () => {
 test('identifiers are quoted by the dialect', () => {
   assert.match(createRedrivesTable('postgres', 'Meta').text, /"Meta"\."dead_letter_redrives"/);
   assert.throws(() => createRedrivesTable('redshift', 'Meta'), /lower case/);
+});
+
+test('drop counts: the tables with _rejected or _enrichment_errors, and their rows by load time', () => {
+  assert.deepEqual(tablesWithDropColumns('_eventpipe', 'web'), {
+    text:
+      'SELECT table_schema, table_name, column_name FROM information_schema.columns' +
+      ' WHERE column_name IN (CAST($1 AS VARCHAR), CAST($2 AS VARCHAR)) AND table_schema <> CAST($3 AS VARCHAR)' +
+      ' AND table_schema = CAST($4 AS VARCHAR) ORDER BY table_schema, table_name, column_name',
+    values: ['_rejected', '_enrichment_errors', '_eventpipe', 'web'],
+  });
+  assert.doesNotMatch(tablesWithDropColumns('_eventpipe').text, /\$4/);
+  const since = new Date('2024-05-01T00:00:00Z');
+  for (const kind of ['postgres', 'redshift'] as const) {
+    assert.deepEqual(
+      dropCounts(
+        kind,
+        { schema: 'web', table: 'order_completed' },
+        ['_rejected', '_enrichment_errors'],
+        since,
+      ),
+      {
+        text:
+          'SELECT COUNT(*) AS "rows", COUNT("_rejected") AS "rejected", COUNT("_enrichment_errors") AS "enrichment_errors"' +
+          ' FROM "web"."order_completed" WHERE "uuid_ts" >= CAST($1 AS TIMESTAMPTZ)',
+        values: [since],
+      },
+    );
+  }
 });

@@ -19,6 +19,7 @@
 import type { Statement } from '../load/dialect.js';
 import { quoteIdent as postgresIdent } from '../load/postgres/sql.js';
 import { quoteIdent as redshiftIdent } from '../load/redshift/sql.js';
+import { ENRICHMENT_ERRORS_COLUMN, REJECTED_COLUMN, UUID_TS_COLUMN } from '../transform/columns.js';
 
 export type DialectKind = 'postgres' | 'redshift';
 
@@ -171,5 +172,47 @@ export function recordRedrives(
       `INSERT INTO ${quoteIdent(meta)}."dead_letter_redrives" (${KEY.join(', ')}, "stream", "published_sequence")` +
       ` VALUES ${rows.join(', ')}`,
     values,
+  };
+}
+
+/** The columns where a loaded row keeps what did not load cleanly. */
+export const DROP_COLUMNS = [REJECTED_COLUMN, ENRICHMENT_ERRORS_COLUMN] as const;
+
+/**
+ * Tables with a `_rejected` or `_enrichment_errors` column, one row per such column (the same text
+ * for both dialects)
+ * (`table_schema`, `table_name`, `column_name`), outside the bookkeeping schema; in `schema` only
+ * when given.
+ */
+export function tablesWithDropColumns(meta: string, schema?: string): Statement {
+  const values: unknown[] = [DROP_COLUMNS[0], DROP_COLUMNS[1], meta];
+  if (schema !== undefined) values.push(schema);
+  return {
+    text:
+      'SELECT table_schema, table_name, column_name FROM information_schema.columns' +
+      ' WHERE column_name IN (CAST($1 AS VARCHAR), CAST($2 AS VARCHAR)) AND table_schema <> CAST($3 AS VARCHAR)' +
+      (schema !== undefined ? ' AND table_schema = CAST($4 AS VARCHAR)' : '') +
+      ' ORDER BY table_schema, table_name, column_name',
+    values,
+  };
+}
+
+/**
+ * Rows of one table loaded since `since` (by `uuid_ts`, the load time): `rows`, and per column of
+ * `columns` (of `DROP_COLUMNS`) the rows where it is set, named like the column without its `_`.
+ */
+export function dropCounts(
+  kind: DialectKind,
+  table: { schema: string; table: string },
+  columns: readonly string[],
+  since: Date,
+): Statement {
+  const { quoteIdent } = dialectOf(kind);
+  const counts = columns.map((c) => `, COUNT(${quoteIdent(c)}) AS ${quoteIdent(c.slice(1))}`).join('');
+  return {
+    text:
+      `SELECT COUNT(*) AS "rows"${counts} FROM ${quoteIdent(table.schema)}.${quoteIdent(table.table)}` +
+      ` WHERE ${quoteIdent(UUID_TS_COLUMN)} >= CAST($1 AS TIMESTAMPTZ)`,
+    values: [since],
   };
 }

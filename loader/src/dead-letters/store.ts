@@ -8,7 +8,9 @@ import { postgresSql } from '../load/postgres/sql.js';
 import { redshiftSql } from '../load/redshift/sql.js';
 import {
   createRedrivesTable,
+  dropCounts,
   listDeadLetters,
+  tablesWithDropColumns,
   recordRedrives,
   type DeadLetterFilter,
   type DialectKind,
@@ -40,6 +42,17 @@ export interface DeadLetterStore {
   init(): Promise<void>;
   list(filter?: DeadLetterFilter): Promise<DeadLetterEntry[]>;
   recordRedrives(records: readonly RedriveRecord[]): Promise<void>;
+  /** Per table with a `_rejected` or `_enrichment_errors` column: rows loaded since `since`, and those with each set. */
+  drops(since: Date, schema?: string): Promise<TableDrops[]>;
+}
+
+/** Rows of one table loaded in a period, and how many kept values in `_rejected` or had an enrichment fail. */
+export interface TableDrops {
+  /** `<schema>.<table>` */
+  table: string;
+  rows: number;
+  rejected: number;
+  enrichmentErrors: number;
 }
 
 const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : String(value));
@@ -107,6 +120,31 @@ export function createDeadLetterStore(pool: Pool, kind: DialectKind, metaSchema:
       if (records.length === 0) return;
       await init();
       await run(pool, recordRedrives(kind, metaSchema, records));
+    },
+    async drops(since, schema) {
+      const { rows } = await run(pool, tablesWithDropColumns(metaSchema, schema));
+      const tables = new Map<string, { schema: string; table: string; columns: string[] }>();
+      for (const row of rows) {
+        const key = `${String(row.table_schema)}.${String(row.table_name)}`;
+        const entry = tables.get(key) ?? {
+          schema: String(row.table_schema),
+          table: String(row.table_name),
+          columns: [],
+        };
+        entry.columns.push(String(row.column_name));
+        tables.set(key, entry);
+      }
+      const drops: TableDrops[] = [];
+      for (const [key, { columns, ...ref }] of tables) {
+        const [counts] = (await run(pool, dropCounts(kind, ref, columns, since))).rows;
+        drops.push({
+          table: key,
+          rows: Number(counts?.rows ?? 0),
+          rejected: Number(counts?.rejected ?? 0),
+          enrichmentErrors: Number(counts?.enrichment_errors ?? 0),
+        });
+      }
+      return drops;
     },
   };
 }

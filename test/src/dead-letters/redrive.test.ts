@@ -67,9 +67,14 @@ test('a poison event: listed with its reason, redriven once the cause is fixed, 
     await waitFor('the first event loaded', allAcked);
     // The cause: a constraint added by hand that the poison event breaks (a permanent error, 23514).
     await query(url, 'ALTER TABLE web.order_completed ADD CONSTRAINT small_orders CHECK (quantity < 100)');
-    await publish(suite.nats.nc, config, [envelope('poison-1', 'track', poisonQuantity), envelope('good-2')]);
+    await publish(suite.nats.nc, config, [
+      envelope('poison-1', 'track', poisonQuantity),
+      envelope('good-2'),
+      // A value its column cannot hold: loaded, and kept in the row's _rejected.
+      envelope('odd-1', 'track', { properties: { revenue: 1, quantity: 'many' } }),
+    ]);
     await waitFor('the batch acked, the poison event dead-lettered', allAcked);
-    assert.deepEqual(await orders(), ['good-1', 'good-2']);
+    assert.deepEqual(await orders(), ['good-1', 'good-2', 'odd-1']);
 
     const deadLetters = openDeadLetters(config, log);
     try {
@@ -82,6 +87,19 @@ test('a poison event: listed with its reason, redriven once the cause is fixed, 
       assert.match(dead!.id, /^[0-9a-f]{12}$/);
       assert.equal(dead!.redriven, undefined);
       assert.deepEqual(await deadLetters.list({ sourceId: 'app' }), []);
+      const summary = await deadLetters.summary(new Date(Date.now() - 3_600_000), 'web');
+      assert.deepEqual(summary.deadLetters, [{ sourceId: 'web', reason: 'load', pending: 1, redriven: 0 }]);
+      assert.deepEqual(
+        summary.tables.filter((t) => t.rejected > 0),
+        [{ table: 'web.order_completed', rows: 3, rejected: 1, enrichmentErrors: 0 }],
+      );
+      // Counted by load time: nothing loaded or failed after now.
+      const later = await deadLetters.summary(new Date(Date.now() + 3_600_000), 'web');
+      assert.deepEqual(later.deadLetters, []);
+      assert.deepEqual(
+        later.tables.filter((t) => t.rows > 0),
+        [],
+      );
 
       const listed = await eventpipe(env, [
         'list',
@@ -112,8 +130,8 @@ test('a poison event: listed with its reason, redriven once the cause is fixed, 
       assert.match(redriven.stdout, /1 selected: 1 redriven/);
       assert.match(redriven.stderr, /redrive .*1\/1 dead letters/);
       await waitFor('the redriven event loaded', allAcked);
-      assert.deepEqual(await orders(), ['good-1', 'good-2', 'poison-1']);
-      assert.deepEqual(await countRows(url, 'web', 'tracks'), { rows: 3, ids: 3 });
+      assert.deepEqual(await orders(), ['good-1', 'good-2', 'odd-1', 'poison-1']);
+      assert.deepEqual(await countRows(url, 'web', 'tracks'), { rows: 4, ids: 4 });
 
       // Redriving again: nothing pending, and the named one is reported as done before.
       assert.equal((await deadLetters.redrive({ all: true })).selected, 0);
@@ -141,8 +159,8 @@ test('a poison event: listed with its reason, redriven once the cause is fixed, 
         'published again, not dropped by the stream as a duplicate',
       );
       await waitFor('the repeat loaded', allAcked);
-      assert.deepEqual(await orders(), ['good-1', 'good-2', 'poison-1']);
-      assert.deepEqual(await countRows(url, 'web', 'tracks'), { rows: 3, ids: 3 });
+      assert.deepEqual(await orders(), ['good-1', 'good-2', 'odd-1', 'poison-1']);
+      assert.deepEqual(await countRows(url, 'web', 'tracks'), { rows: 4, ids: 4 });
     } finally {
       await deadLetters.close();
     }
