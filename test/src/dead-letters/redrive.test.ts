@@ -122,11 +122,20 @@ test('a poison event: listed with its reason, redriven once the cause is fixed, 
       assert.match(shown.stdout, /"messageId": "poison-1"/);
       assert.match(shown.stdout, /"quantity": 500/);
 
+      // Redriven before the cause is fixed: it fails again and comes back as a new dead letter (its
+      // new stream sequence gives it a new id); the first one stays redriven.
+      assert.equal((await deadLetters.redrive({ ids: [dead!.id] })).redriven, 1);
+      await waitFor('the early redrive dead-lettered again', allAcked);
+      const [again] = await deadLetters.list();
+      assert.equal(again?.messageId, 'poison-1');
+      assert.notEqual(again!.id, dead!.id);
+      assert.deepEqual(await orders(), ['good-1', 'good-2', 'odd-1']);
+
       await query(url, 'ALTER TABLE web.order_completed DROP CONSTRAINT small_orders');
 
-      const redriven = await eventpipe(env, ['redrive', '--id', dead!.id]);
+      const redriven = await eventpipe(env, ['redrive', '--id', again!.id]);
       assert.equal(redriven.code, 0, redriven.stderr);
-      assert.match(redriven.stdout, new RegExp(`^${dead!.id}  redriven → EVENTS #\\d+$`, 'm'));
+      assert.match(redriven.stdout, new RegExp(`^${again!.id}  redriven → EVENTS #\\d+$`, 'm'));
       assert.match(redriven.stdout, /1 selected: 1 redriven/);
       assert.match(redriven.stderr, /redrive .*1\/1 dead letters/);
       await waitFor('the redriven event loaded', allAcked);
@@ -135,19 +144,27 @@ test('a poison event: listed with its reason, redriven once the cause is fixed, 
 
       // Redriving again: nothing pending, and the named one is reported as done before.
       assert.equal((await deadLetters.redrive({ all: true })).selected, 0);
-      const named = await deadLetters.redrive({ ids: [dead!.id] });
+      const named = await deadLetters.redrive({ ids: [dead!.id, again!.id] });
       assert.deepEqual(
         named.outcomes.map((o) => o.outcome),
-        ['already-redriven'],
+        ['already-redriven', 'already-redriven'],
       );
       assert.deepEqual(await deadLetters.list(), []);
-      const [after] = await deadLetters.list({ includeRedriven: true });
-      assert.equal(after!.redriven?.stream, 'EVENTS');
+      const history = await deadLetters.list({ includeRedriven: true });
+      assert.deepEqual(
+        history.map((e) => [e.id, e.redriven?.stream]),
+        [
+          [dead!.id, 'EVENTS'],
+          [again!.id, 'EVENTS'],
+        ],
+      );
 
       // A crash after the publish and before the redrive was recorded: the redrive runs again, past
       // the stream's duplicate window, so the message is published a second time and the merge must
       // skip it.
-      await query(url, 'DELETE FROM _eventpipe.dead_letter_redrives');
+      await query(url, 'DELETE FROM _eventpipe.dead_letter_redrives WHERE stream_sequence = $1', [
+        again!.streamSequence,
+      ]);
       await sleep(DUPLICATE_WINDOW_SECONDS * 1000 + 500);
       const progress: string[] = [];
       const repeat = await deadLetters.redrive({ all: true }, (p) => progress.push(`${p.done}/${p.total}`));
