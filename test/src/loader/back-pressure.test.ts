@@ -18,7 +18,7 @@ import {
   publish,
   settings,
   spawnLoader,
-  stopLoader,
+  stopChild,
   useServers,
   waitFor,
 } from '../e2e/harness.js';
@@ -115,6 +115,6 @@ test('a table locked by another session: unacked messages stay within the bound,
     assert.deepEqual(await countRows(url, 'web', 'tracks'), { rows: total, ids: total });
   } finally {
     await analyst.end();
-    await stopLoader(loader);
+    await stopChild(loader);
   }
 });
