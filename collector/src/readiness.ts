@@ -8,10 +8,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { streamFullness, streamFullReason } from './stream-limits.js';
 
-export interface ReadyState {
-  ready: boolean;
-  reason?: string;
-}
+export type ReadyState = { ready: true } | { ready: false; reason: string };
 
 export type Readiness = () => Promise<ReadyState>;
 

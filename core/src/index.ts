@@ -17,3 +17,4 @@ export { tracingStarted } from './telemetry/enabled.js';
 export { exportRegistry } from './telemetry/exported-registries.js';
 export { startMetricsServer, type MetricsServer } from './telemetry/metrics-server.js';
 export { startHealthServer, type HealthServer, type HealthState } from './telemetry/health-server.js';
+export { liveAnswer, readyAnswer, type HealthAnswer, type HealthBody } from './telemetry/health.js';

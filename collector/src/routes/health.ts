@@ -1,12 +1,14 @@
 /** Kubernetes probes: live = the process answers; ready = events can be stored right now. */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { liveAnswer, readyAnswer, type HealthAnswer } from '@eventpipe/core';
 import type { Readiness } from '../readiness.js';
 
 export const healthRoutes: FastifyPluginAsync<{ readiness: Readiness }> = async (app, { readiness }) => {
-  app.get('/health/live', async () => ({ status: 'ok' }));
+  const send = (reply: FastifyReply, { statusCode, body }: HealthAnswer) =>
+    reply.status(statusCode).send(body);
+  app.get('/health/live', async (_request, reply) => send(reply, liveAnswer(undefined)));
   app.get('/health/ready', async (_request, reply) => {
     const state = await readiness();
-    if (state.ready) return { status: 'ready' };
-    return reply.status(503).send({ status: 'not ready', error: state.reason });
+    return send(reply, readyAnswer(state.ready ? undefined : state.reason));
   });
 };

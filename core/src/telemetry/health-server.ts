@@ -1,10 +1,11 @@
 /**
  * The HTTP side of a process that takes no traffic (loader, operator): `/health/live`,
  * `/health/ready` and `/metrics` (Prometheus) on one port, which the probes and the scrapers share.
- * Each process says what live and ready mean for it.
+ * Each process says what live and ready mean for it; the answers have the shape of health.ts.
  */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
+import { liveAnswer, readyAnswer, type HealthAnswer } from './health.js';
 import { listen, type ListeningServer } from './listen.js';
 
 export interface HealthState {
@@ -26,21 +27,14 @@ export async function startHealthServer(
     const reply = (status: number, body: string, type = 'application/json') => {
       response.writeHead(status, { 'content-type': type }).end(body);
     };
+    const answer = ({ statusCode, body }: HealthAnswer) => reply(statusCode, JSON.stringify(body));
     const path = (request.url ?? '/').split('?')[0];
     if (request.method !== 'GET') return reply(405, JSON.stringify({ error: 'only GET is supported' }));
     switch (path) {
-      case '/health/live': {
-        const reason = state.notLive();
-        return reason === undefined
-          ? reply(200, JSON.stringify({ status: 'live' }))
-          : reply(503, JSON.stringify({ status: 'dead', reason }));
-      }
-      case '/health/ready': {
-        const reason = state.notReady();
-        return reason === undefined
-          ? reply(200, JSON.stringify({ status: 'ready' }))
-          : reply(503, JSON.stringify({ status: 'not ready', reason }));
-      }
+      case '/health/live':
+        return answer(liveAnswer(state.notLive()));
+      case '/health/ready':
+        return answer(readyAnswer(state.notReady()));
       case '/metrics':
         return void registry.metrics().then(
           (text) => reply(200, text, registry.contentType),

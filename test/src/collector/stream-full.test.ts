@@ -41,7 +41,7 @@ test('stream full: 503 + Retry-After naming the full buffer, not ready, nothing 
 
   const ready = await fetch(new URL('/health/ready', harness.collector.url));
   assert.equal(ready.status, 503);
-  assert.match(((await ready.json()) as { error: string }).error, /full/i);
+  assert.match(((await ready.json()) as { reason: string }).reason, /full/i);
 
   // Discard `old` would have made room by deleting the first events; `new` keeps every one.
   const stored = (await harness.stored()).map((s) => s.envelope.messageId);

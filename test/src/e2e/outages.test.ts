@@ -45,9 +45,9 @@ async function send(count: number, prefix: string): Promise<number> {
   return (await suite.nats.jsm.streams.info(config.nats.stream)).state.last_seq;
 }
 
-async function ready(): Promise<{ status: number; body: { reason?: string } }> {
+async function ready(): Promise<{ status: number; body: { status: string; reason?: string } }> {
   const response = await fetch(`http://127.0.0.1:${loader.healthPort}/health/ready`);
-  return { status: response.status, body: (await response.json()) as { reason?: string } };
+  return { status: response.status, body: (await response.json()) as { status: string; reason?: string } };
 }
 
 async function assertAllLoadedOnce(lastSeq: number) {
@@ -76,6 +76,7 @@ async function outage(
   assert.equal(info.num_ack_pending, during - before, 'the batch is held, not redelivered elsewhere');
   const health = await ready();
   assert.equal(health.status, 503);
+  assert.equal(health.body.status, 'not ready');
   assert.ok(health.body.reason, 'readiness says why');
 
   await start();
