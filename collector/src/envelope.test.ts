@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildEnvelope, encodeEnvelope, encodeMessages, type RequestFacts } from './envelope.js';
+import { buildEnvelope, encodeMessages, type RequestFacts } from './envelope.js';
 import { HttpError } from './errors.js';
 import type { Call } from './events.js';
 
@@ -47,21 +47,6 @@ test('without a messageId one is assigned and marked; the batch sentAt fills in'
   assert.equal(envelope.sentAt, '2024-05-01T09:00:00.000Z');
   assert.equal('ip' in envelope, false);
   assert.equal('batchContext' in envelope, false);
-});
-
-test('the encoded envelope is the envelope as JSON, event last', () => {
-  const c = call({ userId: 'u', event: 'E', properties: { nested: { a: [1, 'two'] }, quote: '"' } });
-  const envelope = buildEnvelope(c, facts);
-  const encoded = encodeEnvelope(envelope, c.eventJson);
-  assert.deepEqual(JSON.parse(encoded), envelope);
-  assert.ok(encoded.endsWith(`"event":${c.eventJson}}`));
-});
-
-test("the batch's context is spliced in from its one serialisation", () => {
-  const c = call({ userId: 'u', event: 'E' });
-  const batch = { context: { app: { name: 'a' } }, contextJson: '{"app":{"name":"a"}}' };
-  const envelope = buildEnvelope(c, facts, batch);
-  assert.deepEqual(JSON.parse(encodeEnvelope(envelope, c.eventJson, batch.contextJson)), envelope);
 });
 
 test('what a request publishes is bounded in bytes, counted as the messages are built', () => {

@@ -1,9 +1,15 @@
 /**
  * A validated call plus what the collector knows about its request → the `Envelope` published to
- * JetStream (see core's envelope.ts for the meaning of each field).
+ * JetStream (see core's envelope/ for the meaning of each field and its encoding).
  */
 import { randomUUID } from 'node:crypto';
-import { ENVELOPE_VERSION, eventSubject, natsMessageId, type Envelope } from '@eventpipe/core';
+import {
+  ENVELOPE_VERSION,
+  encodeEnvelope,
+  eventSubject,
+  natsMessageId,
+  type Envelope,
+} from '@eventpipe/core';
 import { HttpError } from './errors.js';
 import type { Call, RequestCalls } from './events.js';
 import type { OutgoingMessage } from './publish.js';
@@ -39,17 +45,6 @@ export function buildEnvelope(
     ...(batch.context !== undefined && { batchContext: batch.context }),
     event: call.event,
   };
-}
-
-/**
- * The envelope as JSON, reusing the serialisations from validation (where their sizes were measured)
- * instead of serialising the event, and the batch's context for every call, again. `batchContext` and
- * `event` are spliced in as the last keys.
- */
-export function encodeEnvelope(envelope: Envelope, eventJson: string, batchContextJson?: string): string {
-  const { event: _event, batchContext: _batchContext, ...fields } = envelope;
-  const batchContext = batchContextJson === undefined ? '' : `,"batchContext":${batchContextJson}`;
-  return `${JSON.stringify(fields).slice(0, -1)}${batchContext},"event":${eventJson}}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-export * from './envelope.js';
+export * from './envelope/index.js';
 export * from './segment.js';
 export * from './config/index.js';
 export * from './logger.js';

@@ -5,7 +5,7 @@
  */
 import { Kind, Type, TypeRegistry, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import type { EventType } from './envelope.js';
+import type { EventType } from './envelope/types.js';
 import { isLosslessNumber, type LosslessNumber } from './json.js';
 
 export const MAX_MESSAGE_ID_LENGTH = 100;

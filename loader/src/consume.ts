@@ -1,7 +1,8 @@
 /**
  * The loader's side of JetStream: the durable pull consumer (created or checked at start-up, shared
- * by every loader process of a group), the stream of messages it delivers, and their decoding into
- * envelopes. Only features of nats-server 2.9 are used (one filter subject, no metadata).
+ * by every loader process of a group) and the stream of messages it delivers, which core's
+ * `decodeEnvelope` turns into envelopes. Only features of nats-server 2.9 are used (one filter
+ * subject, no metadata).
  */
 import {
   type Consumer,
@@ -12,15 +13,7 @@ import {
   type StreamInfo,
 } from '@nats-io/jetstream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  desiredConsumerConfig,
-  isEventType,
-  isNotFound,
-  parseJson,
-  type Config,
-  type Envelope,
-  type Logger,
-} from '@eventpipe/core';
+import { desiredConsumerConfig, isNotFound, type Config, type Logger } from '@eventpipe/core';
 
 const NANOS_PER_MILLISECOND = 1_000_000;
 
@@ -241,39 +234,6 @@ export function pullDeliveries(
       return delivery ? { value: delivery, done: false } : { value: undefined, done: true };
     },
   };
-}
-
-export type Decoded = { ok: true; envelope: Envelope } | { ok: false; reason: string };
-
-/**
- * Decodes one message into an envelope, checking the fields every later step relies on. A message
- * that fails goes to the dead letters with this reason; it is never dropped.
- */
-export function decodeEnvelope(data: Uint8Array): Decoded {
-  let value: unknown;
-  try {
-    // Lossless: a number literal a double would round keeps its digits (`LosslessNumber`).
-    value = parseJson(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
-  } catch (error) {
-    return { ok: false, reason: `not JSON: ${(error as Error).message}` };
-  }
-  const problem = envelopeProblem(value);
-  return problem
-    ? { ok: false, reason: `not an envelope: ${problem}` }
-    : { ok: true, envelope: value as Envelope };
-}
-
-function envelopeProblem(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
-  const e = value as Record<string, unknown>;
-  if (e.v !== 1) return `unknown version ${JSON.stringify(e.v)}`;
-  for (const field of ['sourceId', 'messageId', 'receivedAt'] as const) {
-    if (typeof e[field] !== 'string' || e[field] === '') return `${field} missing`;
-  }
-  if (Number.isNaN(Date.parse(e.receivedAt as string))) return 'receivedAt is not a date';
-  if (!isEventType(e.type)) return `unknown type ${JSON.stringify(e.type)}`;
-  if (typeof e.event !== 'object' || e.event === null || Array.isArray(e.event)) return 'event missing';
-  return undefined;
 }
 
 /** `events.<sourceId>.<type>` → sourceId, for messages whose body cannot say it. */

@@ -11,7 +11,7 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Config } from '../config/index.js';
-import type { EventType } from '../envelope.js';
+import type { EventType } from '../envelope/types.js';
 
 const NANOS_PER_SECOND = 1_000_000_000;
 

@@ -9,8 +9,7 @@
  * What cannot go back is said, not hidden: a message that never decoded into an envelope, and a
  * max-deliveries dead letter whose message the stream no longer held, are skipped with the reason.
  */
-import { eventSubject } from '@eventpipe/core';
-import { decodeEnvelope } from '../consume.js';
+import { decodeEnvelope, eventSubject } from '@eventpipe/core';
 import type { DeadLetterEntry, DeadLetterStore } from './store.js';
 import { DEAD_LETTER_ID_PATTERN, type RedriveRecord } from './sql.js';
 import { resolveEnvelope, type FetchStored } from './envelope.js';

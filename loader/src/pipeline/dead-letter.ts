@@ -3,8 +3,8 @@
  * as consumed so they can be inspected and re-driven. Pure builders (used by the runner, replay and
  * the max-deliveries watch), and the step that stores them in the warehouse.
  */
-import type { Envelope } from '@eventpipe/core';
-import { decodeEnvelope, sourceOfSubject, type Delivery } from '../consume.js';
+import { decodeEnvelope, type Envelope } from '@eventpipe/core';
+import { sourceOfSubject, type Delivery } from '../consume.js';
 import type { DeadLetter, Warehouse } from '../load/warehouse.js';
 import { STEPS, type LoaderMetrics } from './metrics.js';
 

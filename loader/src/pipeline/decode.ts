@@ -2,8 +2,8 @@
  * Step 1, decode: the batch's messages into envelopes. A message that is not an envelope is never
  * dropped: it becomes a dead letter with the reason, and the batch goes on without it.
  */
-import type { Envelope } from '@eventpipe/core';
-import { decodeEnvelope, type Delivery } from '../consume.js';
+import { decodeEnvelope, type Envelope } from '@eventpipe/core';
+import type { Delivery } from '../consume.js';
 import type { DeadLetter } from '../load/warehouse.js';
 import { undecodableDeadLetter } from './dead-letter.js';
 

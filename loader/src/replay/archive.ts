@@ -6,8 +6,7 @@
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { Envelope } from '@eventpipe/core';
-import { decodeEnvelope } from '../consume.js';
+import { decodeEnvelope, type Envelope } from '@eventpipe/core';
 import { rawKey } from '../stage.js';
 
 const gunzip = promisify(gunzipCallback);

@@ -5,9 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { decodeEnvelope } from '@eventpipe/core';
 import {
   createPostgresWarehouse,
-  decodeEnvelope,
   postgresRules,
   transform,
   type DialectRules,

@@ -8,10 +8,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createLogger } from '@eventpipe/core';
+import { createLogger, decodeEnvelope } from '@eventpipe/core';
 import {
   createEnricher,
-  decodeEnvelope,
   DEFAULT_ENRICHMENTS,
   postgresDialect,
   transform,

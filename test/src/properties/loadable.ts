@@ -6,11 +6,10 @@
  * a 200 and would end as a dead letter.
  */
 import assert from 'node:assert/strict';
-import { createLogger } from '@eventpipe/core';
+import { createLogger, decodeEnvelope } from '@eventpipe/core';
 import {
   copyLine,
   createEnricher,
-  decodeEnvelope,
   DEFAULT_ENRICHMENTS,
   planTable,
   postgresDialect,

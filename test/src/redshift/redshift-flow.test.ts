@@ -15,7 +15,14 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
-import { parseJson, stringifyJson, type Envelope, type EventType, type SegmentEvent } from '@eventpipe/core';
+import {
+  decodeEnvelope,
+  parseJson,
+  stringifyJson,
+  type Envelope,
+  type EventType,
+  type SegmentEvent,
+} from '@eventpipe/core';
 import { compatQueries, normalise, workloadBatches } from '../compat/segment-workload.js';
 import { EXPECTED_USER, SCENARIOS, loadEveryWay } from '../load/users-order.js';
 import {
@@ -25,13 +32,7 @@ import {
   type PostgresServer,
   type S3Server,
 } from '@eventpipe/local';
-import {
-  createStager,
-  decodeEnvelope,
-  s3ClientConfig,
-  type LoadBatch,
-  type Warehouse,
-} from '@eventpipe/loader/internal';
+import { createStager, s3ClientConfig, type LoadBatch, type Warehouse } from '@eventpipe/loader/internal';
 import {
   createFlowWarehouse,
   createRedshiftCopy,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { natsMessageId } from './envelope.js';
+import { natsMessageId } from './message-id.js';
 
 /** Every control character, DEL, the line and paragraph separators, a lone surrogate, `%`, space. */
 const AWKWARD = [
