@@ -349,9 +349,11 @@ class Placement {
       rejected = isPlainObject(carried) ? Object.keys(carried).length : 1;
     // Only a non-empty object stays as it is: an empty one is dropped, and anything else (never
     // expected from the transform) is kept under the name `_rejected` by the rebuild.
-    let changed =
+    let rebuilt =
       carried !== undefined &&
-      (!(isPlainObject(carried) && hasOwnKeys(carried)) || storableJson(carried, this.rules) !== carried);
+      (!(isPlainObject(carried) && hasOwnKeys(carried)) || storableJson(carried, this.rules) !== carried)
+        ? this.startRebuild(row, undefined)
+        : undefined;
     const budget = this.budgetFor(row);
     for (const name in row) {
       if (name === REJECTED_COLUMN) continue;
@@ -359,10 +361,36 @@ class Placement {
       const placed = this.verdict(name, value, budget);
       if (placed === REJECT) rejected++;
       else if (placed !== SKIP) this.measure(name, placed);
-      if (placed !== value) changed = true;
+      // Each value's verdict is taken once: the first one that changes the row starts its rebuild.
+      if (placed !== value && rebuilt === undefined) rebuilt = this.startRebuild(row, name);
+      if (rebuilt === undefined) continue;
+      if (placed === REJECT) setOwn(rebuilt.rejected, name, storableJson(value, this.rules));
+      else if (placed !== SKIP) rebuilt.entries.push([name, placed]);
     }
     this.rejected += rejected;
-    return changed ? this.rebuild(row) : row;
+    if (rebuilt === undefined) return row;
+    if (hasOwnKeys(rebuilt.rejected)) rebuilt.entries.push([REJECTED_COLUMN, rebuilt.rejected]);
+    return Object.fromEntries(rebuilt.entries) as Row;
+  }
+
+  /**
+   * The start of a changed row's rebuild: the `_rejected` it carried, made storable, and the values
+   * before `upTo`, which are placed as they are (every value before the first change is unchanged).
+   */
+  private startRebuild(row: Row, upTo: string | undefined) {
+    const carried = row[REJECTED_COLUMN];
+    const stored = storableJson(carried, this.rules);
+    const rejected: Record<string, unknown> = isPlainObject(stored) ? { ...stored } : {};
+    if (stored !== undefined && stored !== null && !isPlainObject(stored))
+      setOwn(rejected, REJECTED_COLUMN, stored);
+    const entries: [string, unknown][] = [];
+    if (upTo !== undefined) {
+      for (const name in row) {
+        if (name === upTo) break;
+        if (name !== REJECTED_COLUMN) entries.push([name, row[name]]);
+      }
+    }
+    return { entries, rejected };
   }
 
   private fits(column: Target, value: unknown): boolean {
@@ -421,25 +449,5 @@ class Placement {
     if (typeof placed === 'string' && placed.length * 3 > (longest ?? 0))
       this.placedBytes.set(name, Math.max(longest ?? 0, utf8Bytes(placed)));
     else if (longest === undefined) this.placedBytes.set(name, 0);
-  }
-
-  /** The row again, with the verdicts applied (the same verdicts `place` measured, from a fresh budget). */
-  private rebuild(row: Row): Row {
-    const carried = row[REJECTED_COLUMN];
-    const stored = storableJson(carried, this.rules);
-    const rejected: Record<string, unknown> = isPlainObject(stored) ? { ...stored } : {};
-    if (stored !== undefined && stored !== null && !isPlainObject(stored))
-      setOwn(rejected, REJECTED_COLUMN, stored);
-    const entries: [string, unknown][] = [];
-    const budget = this.budgetFor(row);
-    for (const name in row) {
-      if (name === REJECTED_COLUMN) continue;
-      const value = row[name];
-      const placed = this.verdict(name, value, budget);
-      if (placed === REJECT) setOwn(rejected, name, storableJson(value, this.rules));
-      else if (placed !== SKIP) entries.push([name, placed]);
-    }
-    if (hasOwnKeys(rejected)) entries.push([REJECTED_COLUMN, rejected]);
-    return Object.fromEntries(entries) as Row;
   }
 }

@@ -128,3 +128,90 @@ test('timestamps normalise to UTC with microseconds, only when exact', () => {
   for (const [text, expected] of cases) assert.equal(normalizeTimestamp(text), expected, text);
   assert.equal(inferType('2024-05-01T12:34:56.123456789Z'), 'text');
 });
+
+test('the timestamp reader agrees with its shape, written as a regular expression, on random texts', () => {
+  // The specification the hand-written reader implements (it was the implementation until issue 14).
+  const SHAPE =
+    /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):?(\d{2}))$/;
+  const pieces = [
+    '2024',
+    '-',
+    '05',
+    '01',
+    'T',
+    '12',
+    ':',
+    '.',
+    '1',
+    '123456',
+    '1234567890',
+    'Z',
+    'z',
+    '+',
+    '0530',
+    '05:30',
+    '99',
+    ' ',
+    '-02:00',
+  ];
+  let seed = 14;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const base = '2024-05-01T12:34:56';
+  const TAILS = [
+    'Z',
+    '.1Z',
+    '.123456Z',
+    '.123456789Z',
+    '.1234567890Z',
+    '+05:30',
+    '-0200',
+    '.5+23:59',
+    '',
+    '.Z',
+  ];
+  const fieldsInRange = ([year, month, day, hour, minute, second, , , zoneHours, zoneMinutes]: number[]) => {
+    const date = new Date(Date.UTC(2000, month! - 1, day));
+    date.setUTCFullYear(year!);
+    return (
+      year! >= 1 &&
+      month! >= 1 &&
+      month! <= 12 &&
+      date.getUTCMonth() === month! - 1 &&
+      date.getUTCDate() === day &&
+      hour! <= 23 &&
+      minute! <= 59 &&
+      second! <= 59 &&
+      zoneHours! <= 23 &&
+      zoneMinutes! <= 59
+    );
+  };
+  let valid = 0;
+  for (let i = 0; i < 20_000; i++) {
+    // Mostly near-timestamps: a valid prefix with a random tail, or a valid text with one character changed.
+    let text = base + TAILS[random(TAILS.length)]!;
+    if (random(5) === 0) text += pieces[random(pieces.length)];
+    if (random(2) === 0) {
+      const at = random(text.length);
+      text = text.slice(0, at) + '0123456789-:T.Z+x'[random(17)] + text.slice(at + 1);
+    }
+    const m = SHAPE.exec(text);
+    const shaped = m !== null && fieldsInRange(m.slice(1).map((field) => Number(field ?? 0)));
+    assert.equal(parseTimestamp(text) !== undefined, shaped, text);
+    if (shaped) {
+      valid++;
+      const native = Date.parse(text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2').replace(/\.(\d{3})\d*/, '.$1'));
+      assert.equal(parseTimestamp(text), native, text);
+    }
+  }
+  assert.ok(valid > 1000 && valid < 19_000, `${valid} valid texts: both kinds are exercised`);
+});
+
+test('a timestamp already in the normal form is returned as it is', () => {
+  const text = '2024-05-01T12:34:56.123456Z';
+  assert.equal(normalizeTimestamp(text), text);
+  assert.equal(normalizeTimestamp('2024-05-01T12:34:56.123456000Z'), text);
+  assert.equal(normalizeTimestamp('2024-05-01T12:34:56.1234560Z'), text);
+});
