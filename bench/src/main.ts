@@ -7,6 +7,7 @@
  *   npm run bench -- --only collector,enrich
  *   npm run bench -- --profile /tmp/prof    CPU profiles of every child (collector, loader, ceilings)
  *   npm run bench -- --only enrich --enrichments geoip    one enrichment (or a list) instead of the defaults
+ *   npm run bench -- --node /path/to/node20,/path/to/node24   the same run once per Node binary, side by side
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ import { postgresBinDir } from '@eventpipe/local';
 import { describeMachine } from './machine.js';
 import { profileChildrenInto } from './processes.js';
 import { writeResults, type Measurement } from './results.js';
+import { runOncePerNode } from './runtimes.js';
 import { benchCollector } from './scenarios/collector.js';
 import { benchLoader } from './scenarios/loader.js';
 import { benchEnrich } from './scenarios/enrich.js';
@@ -26,12 +28,26 @@ const { values } = parseArgs({
     out: { type: 'string', default: fileURLToPath(new URL('../results', import.meta.url)) },
     profile: { type: 'string' },
     enrichments: { type: 'string' },
+    node: { type: 'string' },
   },
 });
+
+if (values.node) {
+  // Each runtime runs the whole benchmark (ceilings included) in a process of its own.
+  const merged = await runOncePerNode(
+    values.node.split(',').map((s) => s.trim()),
+    process.argv.slice(2),
+  );
+  const written = writeResults(values.out!, merged.machine, merged.results);
+  console.error(`wrote ${written.json} and ${written.md}`);
+  process.exit(0);
+}
 
 if (values.profile) profileChildrenInto(values.profile);
 const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const durationSeconds = values.quick ? 3 : 10;
+/** More than collector and loader can take together on 2 cores, so e2e measures the maximum. */
+const E2E_OFFERED_RATE = 40_000;
 
 const scenarios: Record<string, () => Promise<Measurement[]>> = {
   collector: () => benchCollector({ durationSeconds, connections: 20, log }),
@@ -39,9 +55,23 @@ const scenarios: Record<string, () => Promise<Measurement[]>> = {
   e2e: () =>
     benchE2e({
       durationSeconds,
-      offeredRate: 15_000,
+      offeredRate: E2E_OFFERED_RATE,
       latencySeconds: values.quick ? 5 : 15,
       latencyRate: 800,
+      loaders: 1,
+      latency: true,
+      ceilingEvents: values.quick ? 20_000 : 100_000,
+      log,
+    }),
+  e2e2: () =>
+    benchE2e({
+      durationSeconds,
+      offeredRate: E2E_OFFERED_RATE,
+      latencySeconds: 0,
+      latencyRate: 0,
+      loaders: 2,
+      latency: false,
+      ceilingEvents: values.quick ? 20_000 : 100_000,
       log,
     }),
   enrich: () =>
@@ -75,5 +105,9 @@ console.table(
     target: r.target ? `${r.target.met ? 'met' : 'MISSED'} ${r.target.text}` : '',
   })),
 );
-const written = writeResults(values.out!, describeMachine(postgresBinDir()), results);
+const written = writeResults(
+  values.out!,
+  describeMachine(postgresBinDir()),
+  results.map((r) => ({ ...r, node: process.version })),
+);
 log(`wrote ${written.json} and ${written.md}`);

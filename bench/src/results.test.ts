@@ -15,7 +15,12 @@ test('the markdown table has one row per measurement with the target verdict', (
     measurement('e2e.latency.p95', 900, 'ms', null, { target: { text: '≤ 5,000 ms', met: true } }),
     measurement('e2e.postgres', 8_000, 'events/s', null, { target: { text: '≥ 10,000', met: false } }),
   ]);
-  assert.match(md, /\| e2e\.latency\.p95 \| 900 \| ms \|.*\| met: ≤ 5,000 ms \|/);
-  assert.match(md, /\| e2e\.postgres \| 8000 \| events\/s \|.*\| MISSED: ≥ 10,000 \|/);
+  assert.match(md, /\| e2e\.latency\.p95 \| {2}\| 900 \| ms \|.*\| met: ≤ 5,000 ms \|/);
+  assert.match(md, /\| e2e\.postgres \| {2}\| 8000 \| events\/s \|.*\| MISSED: ≥ 10,000 \|/);
   assert.match(md, /"cpus": 2/);
+});
+
+test('each row names the Node version that measured it', () => {
+  const md = toMarkdown({}, [{ ...measurement('loader.rss', 200, 'MB', null), node: 'v24.21.0' }]);
+  assert.match(md, /\| loader\.rss \| v24\.21\.0 \| 200 \| MB \|/);
 });

@@ -13,6 +13,8 @@ export interface Measurement {
   /** Target from the README, and whether this run met it. */
   target?: { text: string; met: boolean };
   notes?: string;
+  /** The Node version the figure was measured under (process.version). */
+  node?: string;
 }
 
 export function measurement(
@@ -39,12 +41,13 @@ export function toMarkdown(machine: object, results: Measurement[]): string {
     JSON.stringify(machine, null, 2),
     '```',
     '',
-    '| name | value | unit | ceiling | ceiling value | ratio | target | notes |',
-    '| --- | ---: | --- | --- | ---: | ---: | --- | --- |',
+    '| name | node | value | unit | ceiling | ceiling value | ratio | target | notes |',
+    '| --- | --- | ---: | --- | --- | ---: | ---: | --- | --- |',
     ...results
       .map((r) =>
         [
           r.name,
+          r.node ?? '',
           r.value,
           r.unit,
           r.ceiling?.name ?? '',

@@ -78,6 +78,14 @@ export async function startStack() {
     EVENTPIPE_S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
     EVENTPIPE_S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
     EVENTPIPE_WAREHOUSE_URL: postgres.url,
+    // Loader settings from the benchmark's own environment, to measure other than the defaults
+    // (`EVENTPIPE_LOADER_BATCH_MAX_EVENTS=2500 npm run bench -- --only loader`).
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(
+        (entry): entry is [string, string] =>
+          entry[0].startsWith('EVENTPIPE_LOADER_') && entry[1] !== undefined,
+      ),
+    ),
   };
   return {
     nats,
