@@ -49,7 +49,7 @@ export function startChild(args: string[], env: Record<string, string>, script: 
 }
 
 /** Polls an HTTP URL until it answers 2xx, or fails after the timeout. */
-export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void> {
+export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {

@@ -11,7 +11,7 @@ import { freePort, S3RVER_CREDENTIALS, startNats, startPostgres } from '@eventpi
 import { BENCH_SOURCE, BENCH_WRITE_KEY } from './event.js';
 
 const s3Script = fileURLToPath(new URL('./servers/s3.js', import.meta.url));
-const S3_START_TIMEOUT_MS = 20_000;
+const S3_START_TIMEOUT_MS = 60_000;
 
 /** Starts the S3 child and resolves with its URL once it printed `ready <url>`. */
 async function startS3Child() {

@@ -50,8 +50,8 @@ const E2E_TARGET_RATIO = 0.3;
 const LATENCY_P95_TARGET_MS = 1_000;
 const HALF_MAX_LATENCY_P95_TARGET_MS = 5_000;
 const POLL_MS = 50;
-/** Bound on waiting for the backlog after the load stops. */
-const DRAIN_TIMEOUT_MS = 120_000;
+/** Bound on waiting for the backlog after the load stops (generous: shared machines are slow). */
+const DRAIN_TIMEOUT_MS = 600_000;
 
 const headers = {
   'content-type': 'application/json',

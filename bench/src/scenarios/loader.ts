@@ -20,6 +20,8 @@ export interface LoaderBenchOptions {
 
 /** The loader's RSS target with default settings (issue 14; docs/loader.md has the formula for others). */
 const LOADER_RSS_TARGET_MB = 256;
+/** Bound on the drain: generous, since a machine shared with other work can be many times slower. */
+const DRAIN_TIMEOUT_MS = 600_000;
 
 export async function benchLoader(options: LoaderBenchOptions): Promise<Measurement[]> {
   const stack = await startStack();
@@ -41,7 +43,12 @@ export async function benchLoader(options: LoaderBenchOptions): Promise<Measurem
     let rss = 0;
     let done;
     try {
-      done = await waitForCommitted(client, options.events, 120_000, () => loader.process.exitCode === null);
+      done = await waitForCommitted(
+        client,
+        options.events,
+        DRAIN_TIMEOUT_MS,
+        () => loader.process.exitCode === null,
+      );
     } finally {
       // Read before stopping: /proc/<pid> is gone once it exited.
       rss = loader.process.exitCode === null ? loader.peakRssMb() : 0;
