@@ -112,6 +112,10 @@ export const ConfigSchema = Type.Object({
       consumer: Type.String({ default: 'loader', pattern: '^[A-Za-z0-9_-]+$' }),
       healthPort: port(8081),
       healthHost: Type.String({ default: '0.0.0.0' }),
+      /**
+       * A batch closes at this many messages. Memory grows with it: peak RSS ≈ 225 MB + 20 KB ×
+       * batchMaxEvents × maxBatchesInFlight / 2 for ~1 KB events (docs/loader.md, "Batches in flight").
+       */
       batchMaxEvents: Type.Integer({ minimum: 1, default: 10000 }),
       batchMaxBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
       batchMaxAgeMs: Type.Integer({ minimum: 10, default: 1000 }),
