@@ -13,7 +13,7 @@ import fastify, {
 import cors from '@fastify/cors';
 import type { Config, Logger } from '@eventpipe/core';
 import { createAuthenticator } from './auth.js';
-import { HttpError } from './errors.js';
+import { HttpError, type ErrorBody } from './errors.js';
 import {
   JSON_CONTENT_TYPES,
   charsetProblem,
@@ -38,6 +38,7 @@ import { healthRoutes } from './routes/health.js';
 import { trustedProxies } from './proxies.js';
 import { serverTimeouts } from './timeouts.js';
 import { ipRateLimiter, limitSources } from './rate-limit.js';
+import { rejectionOf, type RecordRejection } from './rejections.js';
 
 export interface AppOptions {
   config: Pick<Config, 'collector' | 'sources'> & { nats: Pick<Config['nats'], 'subjectPrefix'> };
@@ -48,6 +49,8 @@ export interface AppOptions {
   metrics?: CollectorMetrics;
   /** The OpenTelemetry SDK runs in this process: publish producer spans. */
   tracing?: boolean;
+  /** Told of every refused POST, for the console's list of rejected requests. */
+  recordRejection?: RecordRejection;
 }
 
 /** fastify's own 4xx errors, reworded to say what the client should change. */
@@ -77,6 +80,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const { metrics } = options;
   /** Why a request was answered 503, for the metric written when the answer is sent. */
   const causeOf = new WeakMap<FastifyRequest, UnavailableCause>();
+  /** The body of each refusal, for the rejection record written when the answer is sent. */
+  const refusalOf = new WeakMap<FastifyRequest, ErrorBody>();
   const app = fastify({
     // pino's Logger is a FastifyBaseLogger; naming the base type keeps the app's type the default one.
     loggerInstance: options.log as FastifyBaseLogger,
@@ -112,6 +117,18 @@ export function buildApp(options: AppOptions): FastifyInstance {
         metrics.eventsRejected.inc({ reason: rejectionReason(status), source }, eventsInBody(request.body));
         // fastify answers 503 itself while closing, without our error handler.
         if (status === 503) metrics.unavailable.inc({ cause: causeOf.get(request) ?? 'closing' });
+      }
+      done();
+    });
+  }
+  const { recordRejection } = options;
+  if (recordRejection) {
+    app.addHook('onResponse', (request, reply, done) => {
+      if (reply.statusCode >= 400 && request.method === 'POST') {
+        const { statusCode } = reply;
+        recordRejection(
+          rejectionOf(request, statusCode, refusalOf.get(request), sourceOfRequest.get(request), new Date()),
+        );
       }
       done();
     });
@@ -175,7 +192,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
           : undefined;
     if (!failure) {
       request.log.error({ err: error, url: request.url }, 'request failed');
-      return reply.status(500).send({ error: 'internal error; the events were not stored, retry' });
+      const body = { error: 'internal error; the events were not stored, retry' };
+      refusalOf.set(request, body);
+      return reply.status(500).send(body);
     }
     // A 503 is an operator's concern (NATS trouble); a 4xx is the client's, logged only for debugging.
     const level = failure.statusCode >= 500 ? 'warn' : 'debug';
@@ -184,14 +203,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
       { url: request.url, status: failure.statusCode, reason: failure.message },
       'request refused',
     );
+    refusalOf.set(request, failure.body());
     return reply.status(failure.statusCode).headers(failure.headers).send(failure.body());
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
+  app.setNotFoundHandler((request, reply) => {
+    const body = {
       error: `no endpoint ${request.method} ${request.url.split('?')[0]}; events are POSTed to ${ROUTE_LIST}`,
-    }),
-  );
+    };
+    refusalOf.set(request, body);
+    return reply.status(404).send(body);
+  });
 
   void app.register(healthRoutes, { readiness: options.readiness });
   void app.register(segmentRoutes, {

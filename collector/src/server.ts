@@ -17,6 +17,7 @@ import { createCollectorMetrics } from './metrics.js';
 import { buildApp } from './app.js';
 import { createPublisher } from './publish.js';
 import { createReadiness } from './readiness.js';
+import { rejectionPublisher } from './rejections.js';
 
 export interface RunningCollector {
   /** Base URL the collector listens on, with the real port when `collector.port` was 0. */
@@ -25,6 +26,9 @@ export interface RunningCollector {
   metricsUrl: string;
   close(): Promise<void>;
 }
+
+/** Rejection records published per second at most (see rejections.ts). */
+const REJECTIONS_PER_SECOND = 50;
 
 /** A readiness answer stays valid this long, so probes do not each cost a JetStream API call. */
 const READINESS_CACHE_MS = 1_000;
@@ -53,6 +57,11 @@ export async function startCollector(config: Config, log: Logger): Promise<Runni
       metrics,
       tracing: tracingStarted(),
       publish: publisher.publish,
+      recordRejection: rejectionPublisher(
+        (subject, data) => nc.publish(subject, data),
+        config.nats.subjectPrefix,
+        REJECTIONS_PER_SECOND,
+      ),
       readiness: createReadiness(nc, jsm, {
         stream: config.nats.stream,
         cacheMs: READINESS_CACHE_MS,

@@ -1,5 +1,6 @@
 export * from './envelope/index.js';
 export * from './segment.js';
+export * from './rejection.js';
 export * from './config/index.js';
 export * from './logger.js';
 export * from './json.js';

@@ -197,6 +197,22 @@ export const ConfigSchema = Type.Object({
     },
     { default: {} },
   ),
+  /** `eventpipe console`: the admin web app (live events, rejections, schema, dead letters, charts). */
+  console: Type.Object(
+    {
+      host: Type.String({ default: '0.0.0.0' }),
+      port: port(8090),
+      /** The one credential that opens the console; never a write key. Required by `eventpipe console`. */
+      adminToken: Type.Optional(Type.String({ minLength: 16, ...SECRET })),
+      /** Prometheus endpoints scraped for the charts; a chart stays empty without its endpoint. */
+      collectorMetricsUrl: Type.Optional(Type.String({ description: 'e.g. http://collector:9464/metrics' })),
+      loaderMetricsUrl: Type.Optional(Type.String({ description: 'e.g. http://loader:8081/metrics' })),
+      scrapeIntervalMs: Type.Integer({ minimum: 1000, default: 10_000 }),
+      /** Rejected requests kept per source (the newest); bounds the console's memory. */
+      rejectionsPerSource: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    },
+    { default: {} },
+  ),
   /** `eventpipe operator`; its Lease lives in POD_NAMESPACE (the Kubernetes convention). */
   operator: Type.Object(
     {
