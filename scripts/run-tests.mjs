@@ -18,6 +18,7 @@ const packages = [
   'local',
   'collector',
   'loader',
+  'console',
   'operator',
   'cli',
   'bench',

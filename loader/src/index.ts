@@ -11,3 +11,10 @@ export type { LoadMode } from './load/warehouse.js';
 export type * from './enrich/types.js';
 export { createEnricher, DEFAULT_ENRICHMENTS, type Enricher, type EnricherOptions } from './enrich/runner.js';
 export * from './dead-letters/index.js';
+
+// For the console (console/), which reads what the loader wrote: where a source's rows are, how an
+// event becomes its row's table.
+export { eventTableName, schemaName } from './transform/names.js';
+export { REJECTED_COLUMN } from './transform/columns.js';
+export { postgresRules, redshiftRules } from './schema/index.js';
+export { quoteIdent } from './load/postgres/sql.js';

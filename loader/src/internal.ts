@@ -6,7 +6,7 @@
 export * from './index.js';
 export type { Column, DialectRules, SourceBatch, TableBatch } from './transform/types.js';
 export { transform } from './transform/index.js';
-export { planTable, postgresRules, redshiftRules } from './schema/index.js';
+export { planTable } from './schema/index.js';
 export { ensureConsumer, pullDeliveries, PULL_EXPIRES_MS } from './consume.js';
 export { createStager, rawKey, s3ClientConfig, type Stager } from './stage.js';
 export { replayArchive } from './replay/replay.js';

@@ -1,0 +1,202 @@
+/**
+ * The console's HTTP face: the login, the JSON and SSE API the page calls, and the page itself
+ * (static files built by Vite). Every route but the login asks for the admin token (a bearer token
+ * or the session cookie); a browser without it is sent to the login page. No I/O of its own: NATS, the
+ * warehouse and the metrics history are injected, so tests can give it fakes.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify';
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import { decodeEnvelope, type Logger } from '@eventpipe/core';
+import { isAdmin, SESSION_COOKIE, secretMatches, sessionValue } from './auth.js';
+import { loginPage } from './login-page.js';
+import { matchesFilter, parseLiveFilter, sseMessage } from './live.js';
+import type { RejectionRing } from './rejections.js';
+import type { ConsoleWarehouse } from './warehouse.js';
+import type { MetricsHistory } from './metrics-history.js';
+
+/** Delivers every message published on a source's event subjects until the returned stop is called. */
+export type SubscribeLive = (sourceId: string, deliver: (data: Uint8Array) => void) => () => void;
+
+export interface ConsoleAppOptions {
+  adminToken: string;
+  sourceIds: readonly string[];
+  log: Logger;
+  subscribeLive: SubscribeLive;
+  rejections: RejectionRing;
+  warehouse: ConsoleWarehouse;
+  history: MetricsHistory;
+  /** The built front-end (index.html and assets/). */
+  webDir: string;
+}
+
+/** Past this many bytes waiting for a slow browser, events are skipped rather than buffered. */
+const MAX_SSE_BUFFER_BYTES = 1024 * 1024;
+/** A comment line now and then keeps proxies from closing a quiet stream. */
+const SSE_HEARTBEAT_MS = 15_000;
+const LOGIN_BODY_LIMIT = 4096;
+
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+function sendLogin(reply: FastifyReply, failed: boolean, status = 401) {
+  return reply.status(status).type('text/html; charset=utf-8').send(loginPage({ failed }));
+}
+
+export function buildConsoleApp(options: ConsoleAppOptions): FastifyInstance {
+  if (!existsSync(join(options.webDir, 'index.html'))) {
+    throw new Error(`the console's web files are missing in ${options.webDir}: run "npm run build" first`);
+  }
+  const app = fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    // Live streams never end on their own: closing the console cuts them.
+    forceCloseConnections: true,
+  });
+  const { adminToken } = options;
+  const sources = new Set(options.sourceIds);
+
+  void app.register(cookie);
+  app.addHook('onRequest', (_request, reply, done) => {
+    void reply.headers(SECURITY_HEADERS);
+    done();
+  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: LOGIN_BODY_LIMIT },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
+
+  app.get('/login', (_request, reply) => sendLogin(reply, false, 200));
+  app.post('/login', (request, reply) => {
+    const token = (request.body as Record<string, unknown> | undefined)?.token;
+    if (!secretMatches(adminToken, token)) {
+      request.log.info({ ip: request.ip }, 'console login refused: wrong admin token');
+      return sendLogin(reply, true);
+    }
+    void reply.setCookie(SESSION_COOKIE, sessionValue(adminToken), {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: request.protocol === 'https',
+    });
+    return reply.redirect('/', 303);
+  });
+  app.post('/logout', (_request, reply) =>
+    reply.clearCookie(SESSION_COOKIE, { path: '/' }).redirect('/login', 303),
+  );
+  app.get('/health/live', async () => ({ ok: true }));
+
+  // Everything registered after this hook needs the token.
+  void app.register(async (admin) => {
+    admin.addHook('onRequest', (request, reply, done) => {
+      if (isAdmin(adminToken, request.headers.authorization, request.cookies[SESSION_COOKIE])) return done();
+      if (request.url.startsWith('/api/')) {
+        return void reply.status(401).send({ error: 'the admin token is missing or wrong' });
+      }
+      void reply.redirect('/login', 303);
+    });
+
+    const sourceOf = (query: unknown, reply: FastifyReply): string | undefined => {
+      const source = (query as { source?: unknown }).source;
+      if (typeof source === 'string' && sources.has(source)) return source;
+      void reply.status(404).send({ error: `no source ${JSON.stringify(source)}; sources: ${[...sources]}` });
+      return undefined;
+    };
+
+    admin.get('/api/sources', async () => ({ sources: [...sources] }));
+
+    admin.get('/api/live', (request, reply) => {
+      const source = sourceOf(request.query, reply);
+      if (source === undefined) return reply;
+      const filter = parseLiveFilter(request.query as Record<string, unknown>);
+      if (typeof filter === 'string') return reply.status(400).send({ error: filter });
+      reply.hijack();
+      const out = reply.raw;
+      out.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
+      out.write(': connected\n\n');
+      let skipped = 0;
+      const stop = options.subscribeLive(source, (data) => {
+        const decoded = decodeEnvelope(data);
+        if (!decoded.ok || !matchesFilter(decoded.envelope, filter)) return;
+        if (out.writableLength > MAX_SSE_BUFFER_BYTES) {
+          skipped++;
+          return;
+        }
+        if (skipped > 0) {
+          out.write(sseMessage('skipped', String(skipped)));
+          skipped = 0;
+        }
+        out.write(sseMessage('envelope', Buffer.from(data).toString('utf8')));
+      });
+      const heartbeat = setInterval(() => out.write(': heartbeat\n\n'), SSE_HEARTBEAT_MS);
+      request.raw.on('close', () => {
+        clearInterval(heartbeat);
+        stop();
+      });
+      return reply;
+    });
+
+    admin.get('/api/row', async (request, reply) => {
+      const source = sourceOf(request.query, reply);
+      if (source === undefined) return reply;
+      const { messageId, type, event } = request.query as Record<string, unknown>;
+      if (typeof messageId !== 'string' || typeof type !== 'string' || messageId.length > 200) {
+        return reply.status(400).send({ error: 'messageId and type are required, one value each' });
+      }
+      const found = await options.warehouse.row(
+        source,
+        { type: type as never, event: { event: typeof event === 'string' ? event : undefined } },
+        messageId,
+      );
+      // Not loaded yet is an answer, not an error: the page says so and offers to look again.
+      return found ? { loaded: true, ...found } : { loaded: false };
+    });
+
+    admin.get('/api/rejections', async (request, reply) => {
+      const source = sourceOf(request.query, reply);
+      if (source === undefined) return reply;
+      return { rejections: options.rejections.of(source) };
+    });
+
+    admin.get('/api/schema', async (request, reply) => {
+      const source = sourceOf(request.query, reply);
+      if (source === undefined) return reply;
+      return { tables: await options.warehouse.schema(source) };
+    });
+
+    admin.get('/api/dead-letters', async (request, reply) => {
+      const source = sourceOf(request.query, reply);
+      if (source === undefined) return reply;
+      return { deadLetters: await options.warehouse.deadLetters(source) };
+    });
+
+    admin.get('/api/metrics', async () => ({ points: options.history.points() }));
+
+    await admin.register(fastifyStatic, { root: options.webDir, index: false, wildcard: false });
+    admin.get('/', (_request, reply) => reply.sendFile('index.html'));
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) request.log.error({ err: error, url: request.url }, 'console request failed');
+    return reply.status(status).send({ error: status >= 500 ? 'internal error' : (error as Error).message });
+  });
+  return app;
+}
