@@ -8,14 +8,15 @@ import { devBanner, devJsonLine } from '../dev/banner.js';
 const usage = `Usage: eventpipe dev [--data-dir DIR] [--port N] [--json] [--otlp URL]
 
 Runs the whole pipeline locally: nats-server (JetStream), PostgreSQL, an S3 API server, one
-collector and one loader, with a demo source and the built-in enrichments. Data stays in the data
-dir across restarts; Ctrl-C stops everything cleanly.
+collector and one loader, with a demo source and the built-in enrichments, and the console. Data
+stays in the data dir across restarts; Ctrl-C stops everything cleanly.
 
 Options:
   --data-dir DIR   where every server keeps its data (default ./.eventpipe)
   --port N         collector port on 127.0.0.1 (default 8080; 0 = any free port)
   --json           print one JSON line when ready (collectorUrl, writeKey, sourceId, warehouseUrl,
-                   warehouseSchema, s3Url, bucket, metricsUrls) and nothing else on stdout
+                   warehouseSchema, s3Url, bucket, metricsUrls, consoleUrl, consoleToken) and nothing
+                   else on stdout
   --otlp URL       send traces to this OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318 (a local
                    Jaeger or OpenTelemetry Collector); the standard OTEL_* variables apply too
 

@@ -6,6 +6,7 @@ import { sendCommand } from './send.js';
 import { replayCommand } from './replay.js';
 import { deadLetterCommand } from './dead-letter.js';
 import { operatorCommand } from './operator.js';
+import { consoleCommand } from './console.js';
 
 /**
  * Every subcommand, in the order `eventpipe --help` lists them. Each imports its component inside
@@ -19,5 +20,6 @@ export const commands: Command[] = [
   sendCommand,
   replayCommand,
   deadLetterCommand,
+  consoleCommand,
   operatorCommand,
 ];

@@ -14,11 +14,24 @@ export interface DevInfo {
   bucket: string;
   /** Prometheus `/metrics` of the in-process collector and loader. */
   metricsUrls: { collector: string; loader: string };
+  /** The console (live events, schema, dead letters) and the admin token that opens it. */
+  consoleUrl: string;
+  consoleToken: string;
 }
 
 export function devJsonLine(info: DevInfo): string {
-  const { collectorUrl, writeKey, sourceId, warehouseUrl, warehouseSchema, s3Url, bucket, metricsUrls } =
-    info;
+  const {
+    collectorUrl,
+    writeKey,
+    sourceId,
+    warehouseUrl,
+    warehouseSchema,
+    s3Url,
+    bucket,
+    metricsUrls,
+    consoleUrl,
+    consoleToken,
+  } = info;
   return JSON.stringify({
     collectorUrl,
     writeKey,
@@ -28,6 +41,8 @@ export function devJsonLine(info: DevInfo): string {
     s3Url,
     bucket,
     metricsUrls: { collector: metricsUrls.collector, loader: metricsUrls.loader },
+    consoleUrl,
+    consoleToken,
   });
 }
 
@@ -51,6 +66,7 @@ export function devBanner(info: DevInfo, readyMs: number, dataDir: string): stri
     `  warehouse   ${info.warehouseUrl}   schema "${info.warehouseSchema}"`,
     `  S3 archive  ${info.s3Url}/${info.bucket}`,
     `  metrics     ${info.metricsUrls.collector}   ${info.metricsUrls.loader}`,
+    `  console     ${info.consoleUrl}   admin token ${info.consoleToken}`,
     '',
     'Send an event:',
     ...curl.map((l) => `  ${l}`),

@@ -13,10 +13,11 @@ import { loadConfig, type Config, type Logger } from '@eventpipe/core';
 import { startNats, startPostgres, startS3, S3RVER_CREDENTIALS } from '@eventpipe/local';
 import { startCollector } from '@eventpipe/collector';
 import { DEFAULT_ENRICHMENTS, startLoader } from '@eventpipe/loader';
+import { startConsole } from '@eventpipe/console';
 import { acquireDevLock } from './lock.js';
 import { stopOrphanPostgres } from './orphans.js';
 import { choosePorts } from './ports.js';
-import { newDevState, readDevState, writeDevState } from './state.js';
+import { newConsoleToken, newDevState, readDevState, writeDevState } from './state.js';
 import type { DevInfo } from './banner.js';
 import type { DevSettings } from './running.js';
 
@@ -26,7 +27,7 @@ export interface DevOptions {
   port: number;
   env?: NodeJS.ProcessEnv;
   /** One logger per component, so each line says which one wrote it. */
-  logger(component: 'dev' | 'collector' | 'loader'): Logger;
+  logger(component: 'dev' | 'collector' | 'loader' | 'console'): Logger;
 }
 
 export interface DevEnvironment {
@@ -77,7 +78,8 @@ export async function startDev(options: DevOptions): Promise<DevEnvironment> {
   const cleanups: (() => Promise<void> | void)[] = [() => lock.release()];
 
   try {
-    const state = readDevState(dataDir) ?? newDevState();
+    const remembered = readDevState(dataDir) ?? newDevState();
+    const state = { ...remembered, consoleToken: remembered.consoleToken ?? newConsoleToken() };
     const postgresDir = join(dataDir, 'postgres');
     await stopOrphanPostgres(postgresDir, log);
     const ports = await choosePorts(state.ports);
@@ -125,6 +127,28 @@ export async function startDev(options: DevOptions): Promise<DevEnvironment> {
     const collector = await startCollector(config, options.logger('collector'));
     cleanups.push(() => collector.close());
 
+    const metricsUrls = {
+      collector: collector.metricsUrl,
+      loader: `http://${config.loader.healthHost}:${loader.healthPort}/metrics`,
+    };
+    // EVENTPIPE_CONSOLE_ADMIN_TOKEN, when set, opens the console instead of the remembered token.
+    const consoleToken = base.console.adminToken ?? state.consoleToken;
+    const adminConsole = await startConsole(
+      {
+        ...config,
+        console: {
+          ...base.console,
+          host: '127.0.0.1',
+          port: ports.console,
+          adminToken: consoleToken,
+          collectorMetricsUrl: metricsUrls.collector,
+          loaderMetricsUrl: metricsUrls.loader,
+        },
+      },
+      options.logger('console'),
+    );
+    cleanups.push(() => adminConsole.close());
+
     writeDevState(dataDir, { ...state, ports, collectorUrl: collector.url, settings });
     return {
       config,
@@ -137,10 +161,9 @@ export async function startDev(options: DevOptions): Promise<DevEnvironment> {
         warehouseSchema: state.sourceId,
         s3Url: s3.url,
         bucket: config.s3.bucket,
-        metricsUrls: {
-          collector: collector.metricsUrl,
-          loader: `http://${config.loader.healthHost}:${loader.healthPort}/metrics`,
-        },
+        metricsUrls,
+        consoleUrl: adminConsole.url,
+        consoleToken,
       },
       stop: () => unwind(cleanups, log),
     };

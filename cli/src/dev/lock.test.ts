@@ -44,7 +44,7 @@ test('a pid file left by a killed run is detected as stale and taken over', () =
 
 test('remembered ports are reused when free and replaced when taken', async () => {
   const first = await choosePorts();
-  assert.equal(new Set(Object.values(first)).size, 3);
+  assert.equal(new Set(Object.values(first)).size, 4);
   assert.deepEqual(await choosePorts(first), first);
 
   const blocker = createServer();

@@ -29,5 +29,10 @@ export async function choosePorts(remembered: Partial<DevPorts> = {}): Promise<D
     taken.add(port);
     return port;
   };
-  return { nats: await pick('nats'), postgres: await pick('postgres'), s3: await pick('s3') };
+  return {
+    nats: await pick('nats'),
+    postgres: await pick('postgres'),
+    s3: await pick('s3'),
+    console: await pick('console'),
+  };
 }

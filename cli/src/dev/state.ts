@@ -15,11 +15,14 @@ export interface DevPorts {
   nats: number;
   postgres: number;
   s3: number;
+  console: number;
 }
 
 export interface DevState {
   sourceId: string;
   writeKey: string;
+  /** The console's admin token, generated once like the write key (older data dirs get one at start). */
+  consoleToken?: string;
   ports?: DevPorts;
   /** The collector URL of the last start, read by `eventpipe send` to find it. */
   collectorUrl?: string;
@@ -55,5 +58,13 @@ export function writeDevState(dataDir: string, state: DevState): void {
 
 /** A fresh demo source: random write key, long enough for the config's minimum. */
 export function newDevState(): DevState {
-  return { sourceId: DEMO_SOURCE_ID, writeKey: `dev_${randomBytes(16).toString('hex')}` };
+  return {
+    sourceId: DEMO_SOURCE_ID,
+    writeKey: `dev_${randomBytes(16).toString('hex')}`,
+    consoleToken: newConsoleToken(),
+  };
+}
+
+export function newConsoleToken(): string {
+  return `console_${randomBytes(24).toString('base64url')}`;
 }
