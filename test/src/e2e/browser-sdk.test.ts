@@ -9,7 +9,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing as missing, chromiumSkip as skip } from './chromium.js';
 import { startCollector, type RunningCollector } from '@eventpipe/collector';
 import { startLoader, type RunningLoader } from '@eventpipe/loader/internal';
 import {
@@ -31,21 +31,6 @@ import {
   type Servers,
 } from './harness.js';
 import { testLogger } from '../secrets.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found: apt-get install chromium`;
-// CI installs Chromium, so there a missing browser is a broken setup, not a reason to skip.
-const skip = missing !== undefined && process.env.CI !== 'true' ? missing : false;
 
 const LOCALE = 'de-DE';
 const log = testLogger('test');
