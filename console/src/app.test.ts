@@ -24,7 +24,7 @@ function app() {
     adminToken: TOKEN,
     sourceIds: ['web'],
     log: createLogger('console', 'silent'),
-    subscribeLive: () => () => {},
+    subscribeLive: async () => () => {},
     rejections: new RejectionRing(10),
     warehouse,
     history: { points: () => [], stop: () => {} },

@@ -22,8 +22,11 @@ import type { RejectionRing } from './rejections.js';
 import type { ConsoleWarehouse } from './warehouse.js';
 import type { MetricsHistory } from './metrics-history.js';
 
-/** Delivers every message published on a source's event subjects until the returned stop is called. */
-export type SubscribeLive = (sourceId: string, deliver: (data: Uint8Array) => void) => () => void;
+/**
+ * Delivers every message published on a source's event subjects until the returned stop is called;
+ * resolves once the NATS server has the subscription, so nothing published after is missed.
+ */
+export type SubscribeLive = (sourceId: string, deliver: (data: Uint8Array) => void) => Promise<() => void>;
 
 export interface ConsoleAppOptions {
   adminToken: string;
@@ -117,22 +120,15 @@ export function buildConsoleApp(options: ConsoleAppOptions): FastifyInstance {
 
     admin.get('/api/sources', async () => ({ sources: [...sources] }));
 
-    admin.get('/api/live', (request, reply) => {
+    admin.get('/api/live', async (request, reply) => {
       const source = sourceOf(request.query, reply);
       if (source === undefined) return reply;
       const filter = parseLiveFilter(request.query as Record<string, unknown>);
       if (typeof filter === 'string') return reply.status(400).send({ error: filter });
       reply.hijack();
       const out = reply.raw;
-      out.writeHead(200, {
-        ...SECURITY_HEADERS,
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-      });
-      out.write(': connected\n\n');
       let skipped = 0;
-      const stop = options.subscribeLive(source, (data) => {
+      const stop = await options.subscribeLive(source, (data) => {
         const decoded = decodeEnvelope(data);
         if (!decoded.ok || !matchesFilter(decoded.envelope, filter)) return;
         if (out.writableLength > MAX_SSE_BUFFER_BYTES) {
@@ -145,6 +141,19 @@ export function buildConsoleApp(options: ConsoleAppOptions): FastifyInstance {
         }
         out.write(sseMessage('envelope', Buffer.from(data).toString('utf8')));
       });
+      // The browser may have gone while the subscription was made; its close event is past then.
+      if (out.destroyed) {
+        stop();
+        return reply;
+      }
+      // Subscribed first: once the browser sees the stream open, every event after it comes through.
+      out.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
+      out.write(': connected\n\n');
       const heartbeat = setInterval(() => out.write(': heartbeat\n\n'), SSE_HEARTBEAT_MS);
       request.raw.on('close', () => {
         clearInterval(heartbeat);

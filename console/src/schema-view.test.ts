@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeSchema } from './schema-view.js';
+import { describeSchema, markRejected } from './schema-view.js';
 
 test('tables list their columns with first-seen times from the migrations, and widened columns are marked', () => {
   const columns = [
@@ -38,4 +38,20 @@ test('tables list their columns with first-seen times from the migrations, and w
     { name: 'revenue', type: 'numeric', typeChanged: true, firstSeen: '2026-01-01T00:00:00.000Z' },
     { name: 'odd "name"', type: 'text', typeChanged: false, firstSeen: '2026-01-02T00:00:00.000Z' },
   ]);
+});
+
+test('a column whose key has values in _rejected is marked with their count', () => {
+  const [table] = describeSchema(
+    [
+      { table_name: 't', column_name: 'revenue', data_type: 'double precision' },
+      { table_name: 't', column_name: 'coupon', data_type: 'text' },
+    ],
+    [],
+  );
+  markRejected(table!, [
+    { key: 'revenue', rows: 3 },
+    { key: 'gone', rows: 1 },
+  ]);
+  assert.equal(table!.columns[0]!.rejectedRows, 3);
+  assert.equal(table!.columns[1]!.rejectedRows, undefined);
 });

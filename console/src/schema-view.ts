@@ -30,6 +30,8 @@ export interface ColumnView {
   firstSeen?: string;
   /** The loader widened it (`ALTER COLUMN … TYPE`): a property arrived with another type. */
   typeChanged: boolean;
+  /** Rows whose value for this column's key did not fit it and went to `_rejected` instead. */
+  rejectedRows?: number;
 }
 
 export interface TableView {
@@ -78,4 +80,15 @@ export function describeSchema(
     }
   }
   return [...tables.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Marks the columns whose key has values in `_rejected` (the loader keeps a value that does not fit
+ * its column there, under the column's key path).
+ */
+export function markRejected(table: TableView, rejectedKeys: readonly { key: string; rows: number }[]): void {
+  for (const { key, rows } of rejectedKeys) {
+    const column = table.columns.find((c) => c.name === key);
+    if (column) column.rejectedRows = rows;
+  }
 }

@@ -39,12 +39,13 @@ export async function startConsole(config: Config, log: Logger): Promise<Running
       },
     });
     // A core subscription per browser: JetStream's consumers, the loaders' included, are untouched.
-    const subscribeLive: SubscribeLive = (sourceId, deliver) => {
+    const subscribeLive: SubscribeLive = async (sourceId, deliver) => {
       const subscription = nc.subscribe(`${prefix}.${sourceId}.>`, {
         callback: (error, msg) => {
           if (!error) deliver(msg.data);
         },
       });
+      await nc.flush();
       return () => subscription.unsubscribe();
     };
     const app = buildConsoleApp({

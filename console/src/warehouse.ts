@@ -14,7 +14,13 @@ import {
   REJECTED_COLUMN,
   schemaName,
 } from '@eventpipe/loader';
-import { describeSchema, type CatalogueColumn, type MigrationRow, type TableView } from './schema-view.js';
+import {
+  describeSchema,
+  markRejected,
+  type CatalogueColumn,
+  type MigrationRow,
+  type TableView,
+} from './schema-view.js';
 
 const STATEMENT_TIMEOUT_MS = 5_000;
 /** Rejected key paths listed per table, the most frequent first. */
@@ -96,10 +102,13 @@ export function createConsoleWarehouse(warehouse: Config['warehouse']): ConsoleW
     let rejectedKeys: { key: string; rows: number }[] = [];
     if (Number(counts.rejected_rows) > 0 && warehouse.kind === 'postgres') {
       const keys = await pool.query<{ key: string; rows: string }>(
-        `SELECT k AS key, count(*) AS rows FROM ${from}, json_object_keys(${rejected}) AS k ` +
-          `WHERE ${rejected} IS NOT NULL GROUP BY k ORDER BY count(*) DESC, k LIMIT ${MAX_REJECTED_KEYS}`,
+        // json or jsonb, depending on the loader's version: read as json either way.
+        `SELECT k AS key, count(*) AS rows FROM ${from}, json_object_keys(${rejected}::json) AS k ` +
+          `WHERE json_typeof(${rejected}::json) = 'object' ` +
+          `GROUP BY k ORDER BY count(*) DESC, k LIMIT ${MAX_REJECTED_KEYS}`,
       );
       rejectedKeys = keys.rows.map((r) => ({ key: r.key, rows: Number(r.rows) }));
+      markRejected(table, rejectedKeys);
     }
     table.stats = {
       rows: Number(counts.rows),

@@ -32,6 +32,7 @@ export interface ColumnView {
   type: string;
   firstSeen?: string;
   typeChanged: boolean;
+  rejectedRows?: number;
 }
 
 export interface TableView {

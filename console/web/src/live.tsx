@@ -141,6 +141,7 @@ export function LivePage({ source }: { source: string }) {
     for (const [key, value] of Object.entries(filter)) if (value) params.set(key, value);
     setEvents([]);
     setSkipped(0);
+    setStatus('Connecting…');
     let n = 0;
     const stream = new EventSource(`/api/live?${params}`);
     stream.onopen = () => setStatus('Live');

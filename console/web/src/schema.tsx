@@ -34,13 +34,17 @@ function Table({ table }: { table: TableView }) {
           </thead>
           <tbody>
             {table.columns.map((c) => {
-              const rejected = c.name === '_rejected' && (stats?.rejectedRows ?? 0) > 0;
+              const holdsRejected = c.name === '_rejected' && (stats?.rejectedRows ?? 0) > 0;
+              const flaggedColumn = c.typeChanged || holdsRejected || c.rejectedRows !== undefined;
               return (
-                <tr key={c.name} class={c.typeChanged || rejected ? 'changed' : undefined}>
+                <tr key={c.name} class={flaggedColumn ? 'changed' : undefined}>
                   <td>
                     <code>{c.name}</code>
                     {c.typeChanged && <span class="badge warn">type changed</span>}
-                    {rejected && <span class="badge warn">has values</span>}
+                    {c.rejectedRows !== undefined && (
+                      <span class="badge warn">{c.rejectedRows} values rejected</span>
+                    )}
+                    {holdsRejected && <span class="badge warn">has values</span>}
                   </td>
                   <td>{c.type}</td>
                   <td>{formatTime(c.firstSeen)}</td>

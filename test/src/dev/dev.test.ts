@@ -62,6 +62,13 @@ test('dev: start, SDK events land in PostgreSQL, SIGTERM stops everything', asyn
   assert.equal(running.stdout().trim().split('\n').length, 1, 'exactly one line on stdout');
   console.log(`# eventpipe dev ready in ${running.readyMs} ms (cold)`);
 
+  // The console is up and opens with the printed token only.
+  assert.equal((await fetch(`${info.consoleUrl}/api/sources`)).status, 401);
+  const sources = await fetch(`${info.consoleUrl}/api/sources`, {
+    headers: { authorization: `Bearer ${info.consoleToken}` },
+  });
+  assert.deepEqual(await sources.json(), { sources: ['demo'] });
+
   await sendWithSdk(info, 60, 'first');
   await countTracks(info, 60);
   await waitForQuery(
