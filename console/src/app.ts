@@ -38,6 +38,8 @@ export interface ConsoleAppOptions {
   history: MetricsHistory;
   /** The built front-end (index.html and assets/). */
   webDir: string;
+  /** Can the console serve its pages (its NATS connection is open)? For the readiness probe. */
+  ready?: () => boolean;
 }
 
 /** Past this many bytes waiting for a slow browser, events are skipped rather than buffered. */
@@ -100,6 +102,11 @@ export function buildConsoleApp(options: ConsoleAppOptions): FastifyInstance {
     reply.clearCookie(SESSION_COOKIE, { path: '/' }).redirect('/login', 303),
   );
   app.get('/health/live', async () => ({ ok: true }));
+  app.get('/health/ready', async (_request, reply) =>
+    (options.ready?.() ?? true)
+      ? { ready: true }
+      : reply.status(503).send({ ready: false, reason: 'NATS closed' }),
+  );
 
   // Everything registered after this hook needs the token.
   void app.register(async (admin) => {

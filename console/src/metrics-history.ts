@@ -5,6 +5,8 @@
  * event-to-warehouse latency percentiles of the events loaded in that time, from the loader's
  * histogram buckets as PromQL's histogram_quantile reads them.
  */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import parsePrometheusTextFormat, { type MetricFamily } from 'parse-prometheus-text-format';
 
 export const ACCEPTED = 'eventpipe_collector_events_accepted_total';
@@ -25,17 +27,19 @@ export interface Point {
   latencyP95: number | null;
 }
 
-export function totalsOf(collectorText: string | undefined, loaderText: string | undefined): Totals {
+/** Totals over every scraped text of each process kind (one per pod), or undefined where none answered. */
+export function totalsOf(collectorTexts: string[] | undefined, loaderTexts: string[] | undefined): Totals {
   const totals: Totals = {};
-  const family = (text: string, name: string): MetricFamily | undefined =>
-    parsePrometheusTextFormat(text).find((f) => f.name === name);
-  if (collectorText !== undefined) {
-    const accepted = family(collectorText, ACCEPTED);
-    totals.accepted = (accepted?.metrics ?? []).reduce((sum, m) => sum + Number(m.value ?? 0), 0);
+  const samples = (texts: string[], name: string) =>
+    texts.flatMap(
+      (text) => parsePrometheusTextFormat(text).find((f: MetricFamily) => f.name === name)?.metrics ?? [],
+    );
+  if (collectorTexts !== undefined) {
+    totals.accepted = samples(collectorTexts, ACCEPTED).reduce((sum, m) => sum + Number(m.value ?? 0), 0);
   }
-  if (loaderText !== undefined) {
+  if (loaderTexts !== undefined) {
     const buckets = new Map<number, number>();
-    for (const sample of family(loaderText, LATENCY)?.metrics ?? []) {
+    for (const sample of samples(loaderTexts, LATENCY)) {
       for (const [le, count] of Object.entries(sample.buckets ?? {})) {
         const bound = le === '+Inf' ? Infinity : Number(le);
         buckets.set(bound, (buckets.get(bound) ?? 0) + Number(count));
@@ -97,15 +101,45 @@ export interface MetricsHistory {
   stop(): void;
 }
 
-async function scrape(url: string | undefined, timeoutMs: number): Promise<string | undefined> {
+/**
+ * Every address a metrics URL's host name resolves to: in Kubernetes a headless Service names all
+ * the pods of a component, and each pod's counters are its own, so each is scraped and they add up.
+ * IPv4 addresses are preferred when a name has both, so `localhost` is not scraped twice.
+ */
+export async function scrapeTargets(
+  url: string,
+  resolve: (host: string) => Promise<{ address: string; family: number }[]> = (host) =>
+    lookup(host, { all: true }),
+): Promise<string[]> {
+  const parsed = new URL(url);
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host)) return [url];
+  const addresses = await resolve(host);
+  const v4 = addresses.filter((a) => a.family === 4);
+  return [...new Set((v4.length > 0 ? v4 : addresses).map((a) => a.address))].map((address) => {
+    const target = new URL(url);
+    target.hostname = address.includes(':') ? `[${address}]` : address;
+    return target.toString();
+  });
+}
+
+/** The texts of every target of `url`; undefined when none answered. */
+async function scrape(url: string | undefined, timeoutMs: number): Promise<string[] | undefined> {
   if (!url) return undefined;
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    return response.ok ? await response.text() : undefined;
-  } catch {
-    // A process that is down leaves a gap in its chart; the next scrape tries again.
-    return undefined;
-  }
+  const targets = await scrapeTargets(url).catch(() => []);
+  const texts = await Promise.all(
+    targets.map(async (target) => {
+      try {
+        const response = await fetch(target, { signal: AbortSignal.timeout(timeoutMs) });
+        return response.ok ? await response.text() : undefined;
+      } catch {
+        // A pod that is down or not of this component leaves out its share; the next scrape tries again.
+        return undefined;
+      }
+    }),
+  );
+  const answered = texts.filter((t): t is string => t !== undefined);
+  return answered.length > 0 ? answered : undefined;
 }
 
 export function startMetricsHistory(options: {
@@ -120,12 +154,12 @@ export function startMetricsHistory(options: {
   let running: Promise<void> | undefined;
 
   const tick = async () => {
-    const [collectorText, loaderText] = await Promise.all([
+    const [collectorTexts, loaderTexts] = await Promise.all([
       scrape(options.collectorUrl, options.intervalMs),
       scrape(options.loaderUrl, options.intervalMs),
     ]);
     const at = Date.now();
-    const totals = totalsOf(collectorText, loaderText);
+    const totals = totalsOf(collectorTexts, loaderTexts);
     if (previous) {
       points.push(pointBetween(previous.totals, totals, (at - previous.at) / 1000, Math.round(at / 1000)));
       if (points.length > capacity) points.splice(0, points.length - capacity);

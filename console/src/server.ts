@@ -18,6 +18,11 @@ export interface RunningConsole {
 /** Vite writes the front-end beside the compiled server (see web/vite.config.ts). */
 export const WEB_DIR = fileURLToPath(new URL('./web', import.meta.url));
 
+/** The sources to show: the console's own list of ids, else those of the configured sources. */
+export function consoleSourceIds(config: Pick<Config, 'console' | 'sources'>): string[] {
+  return config.console.sourceIds.length > 0 ? config.console.sourceIds : config.sources.map((s) => s.id);
+}
+
 export async function startConsole(config: Config, log: Logger): Promise<RunningConsole> {
   const { adminToken } = config.console;
   if (!adminToken) throw new Error('the console needs an admin token: set EVENTPIPE_CONSOLE_ADMIN_TOKEN');
@@ -50,13 +55,14 @@ export async function startConsole(config: Config, log: Logger): Promise<Running
     };
     const app = buildConsoleApp({
       adminToken,
-      sourceIds: config.sources.map((s) => s.id),
+      sourceIds: consoleSourceIds(config),
       log,
       subscribeLive,
       rejections,
       warehouse,
       history,
       webDir: WEB_DIR,
+      ready: () => !nc.isClosed() && !nc.isDraining(),
     });
     await app.listen({ host: config.console.host, port: config.console.port });
     const address = app.server.address();

@@ -11,6 +11,7 @@ const spec = {
   ],
   staging: { s3: { bucket: 'events', credentialsSecretRef: { name: 's3' } } },
   warehouse: { type: 'postgres', connectionSecretRef: { name: 'warehouse', key: 'url' } },
+  console: { enabled: false, adminTokenSecretRef: { name: 'console', key: 'token' } },
 } as unknown as EventPipelineSpec;
 
 test('every Secret reference of the spec, with the key the pods require and the field naming it', () => {
@@ -22,6 +23,15 @@ test('every Secret reference of the spec, with the key the pods require and the 
     { secret: 's3', key: 'AWS_SECRET_ACCESS_KEY', field: 'spec.staging.s3.credentialsSecretRef' },
     { secret: 'nats-creds', field: 'spec.nats.credentialsSecretRef' },
   ]);
+});
+
+test("the console's admin token is referenced while the console is enabled", () => {
+  const enabled = { ...spec, console: { ...spec.console, enabled: true } };
+  assert.deepEqual(secretReferences(enabled).at(-2), {
+    secret: 'console',
+    key: 'token',
+    field: 'spec.console.adminTokenSecretRef',
+  });
 });
 
 test('missing: an absent Secret, or a present one without the key; an empty NATS Secret is enough', () => {

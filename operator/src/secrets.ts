@@ -39,6 +39,8 @@ export function secretReferences(spec: EventPipelineSpec): SecretReference[] {
       refs.push({ secret: s3.name, key, field: 'spec.staging.s3.credentialsSecretRef' });
     }
   }
+  const token = spec.console.enabled ? spec.console.adminTokenSecretRef : undefined;
+  if (token) refs.push({ secret: token.name, key: token.key, field: 'spec.console.adminTokenSecretRef' });
   // Its keys (user, password, token) are each optional, but the operator reads the Secret itself.
   const nats = spec.nats.credentialsSecretRef;
   if (nats) refs.push({ secret: nats.name, field: 'spec.nats.credentialsSecretRef' });

@@ -19,8 +19,8 @@ admin token (never a write key). See docs/console.md.
 Settings (environment variables):
 ${settingsHelp(SECTIONS)}
 
-EVENTPIPE_CONSOLE_ADMIN_TOKEN (16 characters or more), EVENTPIPE_SOURCES and EVENTPIPE_WAREHOUSE_URL
-are required.`;
+EVENTPIPE_CONSOLE_ADMIN_TOKEN (16 characters or more), EVENTPIPE_WAREHOUSE_URL and the sources
+(EVENTPIPE_CONSOLE_SOURCE_IDS, or EVENTPIPE_SOURCES) are required.`;
 
 export const consoleCommand: Command = {
   name: 'console',
@@ -29,12 +29,18 @@ export const consoleCommand: Command = {
   run: async () => {
     const config = loadConfig(process.env);
     requireSetting(config.console.adminToken, ['console', 'adminToken'], 'the console opens only with it');
-    requireSetting(config.sources, ['sources'], 'the console shows the configured sources');
+    if (config.console.sourceIds.length === 0) {
+      requireSetting(
+        config.sources,
+        ['sources'],
+        'or EVENTPIPE_CONSOLE_SOURCE_IDS: the sources the console shows',
+      );
+    }
     requireSetting(config.warehouse.url, ['warehouse', 'url'], 'the console reads the schema and rows there');
     const log = createLogger('console', config.logLevel);
     const { startConsole } = await import('@eventpipe/console');
     const running = await startConsole(config, log);
-    log.info({ url: running.url, sources: config.sources.map((s) => s.id) }, 'console listening');
+    log.info({ url: running.url }, 'console listening');
     const signal = await untilSignal();
     log.info({ signal }, 'shutting down the console');
     await running.close();

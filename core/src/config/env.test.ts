@@ -106,6 +106,7 @@ test('secret settings are the ones marked in the schema', () => {
       'EVENTPIPE_S3_ACCESS_KEY_ID',
       'EVENTPIPE_S3_SECRET_ACCESS_KEY',
       'EVENTPIPE_WAREHOUSE_URL',
+      'EVENTPIPE_CONSOLE_ADMIN_TOKEN',
     ],
   );
 });

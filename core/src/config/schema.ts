@@ -204,6 +204,14 @@ export const ConfigSchema = Type.Object({
       port: port(8090),
       /** The one credential that opens the console; never a write key. Required by `eventpipe console`. */
       adminToken: Type.Optional(Type.String({ minLength: 16, ...SECRET })),
+      /**
+       * The sources the console shows, by id; when empty, those of `sources`. The operator gives the
+       * console ids only, so its pods never hold a write key.
+       */
+      sourceIds: Type.Array(Type.String({ pattern: SOURCE_ID_PATTERN }), {
+        default: [],
+        description: 'comma-separated source ids; default: the ids of EVENTPIPE_SOURCES',
+      }),
       /** Prometheus endpoints scraped for the charts; a chart stays empty without its endpoint. */
       collectorMetricsUrl: Type.Optional(Type.String({ description: 'e.g. http://collector:9464/metrics' })),
       loaderMetricsUrl: Type.Optional(Type.String({ description: 'e.g. http://loader:8081/metrics' })),

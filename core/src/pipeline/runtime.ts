@@ -17,6 +17,7 @@ export const SECRET_SETTINGS: readonly string[] = [
   's3.accessKeyId',
   's3.secretAccessKey',
   'warehouse.url',
+  'console.adminToken',
 ];
 
 /** The config sections collectors and loaders read (the operator's own settings are not theirs). */
@@ -27,6 +28,8 @@ export const COLLECTOR_PORT = 8080;
 export const LOADER_HEALTH_PORT = 8081;
 /** The collector's Prometheus `/metrics` (the loader serves its metrics on its health port). */
 export const COLLECTOR_METRICS_PORT = 9464;
+/** The console's HTTP port (`spec.console.enabled`). */
+export const CONSOLE_PORT = 8090;
 /** The durable consumer the loaders of a pipeline share. */
 export const LOADER_CONSUMER = 'loader';
 

@@ -256,6 +256,40 @@ export const TelemetrySpecSchema = Type.Object(
   { default: {} },
 );
 
+export const ConsoleSpecSchema = Type.Object(
+  {
+    enabled: Type.Boolean({
+      default: false,
+      description: 'run the console (live events, schema, dead letters)',
+    }),
+    adminTokenSecretRef: Type.Optional(
+      Type.Object(
+        {
+          name: ObjectName,
+          key: Type.String({ pattern: SECRET_KEY_PATTERN, maxLength: 253 }),
+        },
+        {
+          description:
+            'the Secret key holding the admin token (16 characters or more); required when enabled',
+        },
+      ),
+    ),
+    service: Type.Object(
+      {
+        type: StringEnum(['ClusterIP', 'NodePort', 'LoadBalancer'], { default: 'ClusterIP' }),
+        port: Type.Integer({ minimum: 1, maximum: 65535, default: 80 }),
+        annotations: Type.Optional(Annotations),
+      },
+      { default: {} },
+    ),
+    resources: Resources({
+      requests: { cpu: '50m', memory: '128Mi' },
+      limits: { cpu: '500m', memory: '256Mi' },
+    }),
+  },
+  { default: {} },
+);
+
 export const EventPipelineSpecSchema = Type.Object({
   image: Type.Optional(Type.String({ minLength: 1, description: "defaults to the operator's own image" })),
   imagePullPolicy: StringEnum(['Always', 'IfNotPresent', 'Never'], { default: 'IfNotPresent' }),
@@ -277,6 +311,7 @@ export const EventPipelineSpecSchema = Type.Object({
   warehouse: WarehouseSpecSchema,
   enrichments: Type.Array(EnrichmentSpecSchema, { default: [] }),
   telemetry: TelemetrySpecSchema,
+  console: ConsoleSpecSchema,
   deletionPolicy: StringEnum(['Retain', 'Delete'], {
     default: 'Retain',
     description: 'what deleting the EventPipeline does to its JetStream stream',

@@ -246,3 +246,52 @@ test('collectors and loaders expose /metrics on named ports the NetworkPolicy ad
     [8080, 9464, 8081],
   );
 });
+
+test('spec.console.enabled renders the console with its token from a Secret, ids but no write keys, and scrape targets', () => {
+  assert.equal(
+    desiredObjects(pipeline(), context).some((o) => o.metadata.name === 'shop-console'),
+    false,
+    'off by default',
+  );
+  const tokenRef = { name: 'console-admin', key: 'token' };
+  const objects = desiredObjects(
+    pipeline({ console: { enabled: true, adminTokenSecretRef: tokenRef } }),
+    context,
+  );
+  const console = deployment(objects, 'shop-console');
+  const c = container(console);
+  assert.deepEqual(c.args, ['console']);
+  assert.deepEqual(c.ports, [{ name: 'http', containerPort: 8090, protocol: 'TCP' }]);
+  assert.equal(c.readinessProbe?.httpGet?.path, '/health/ready');
+  const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e]));
+  assert.deepEqual(env.EVENTPIPE_CONSOLE_ADMIN_TOKEN?.valueFrom, { secretKeyRef: tokenRef });
+  assert.equal(env.EVENTPIPE_CONSOLE_SOURCE_IDS?.value, '["web","ios"]');
+  assert.equal(env.EVENTPIPE_CONSOLE_COLLECTOR_METRICS_URL?.value, 'http://shop-metrics:9464/metrics');
+  assert.equal(env.EVENTPIPE_CONSOLE_LOADER_METRICS_URL?.value, 'http://shop-metrics:8081/metrics');
+  assert.ok(env.EVENTPIPE_WAREHOUSE_URL?.valueFrom?.secretKeyRef);
+  // No write key, in any form: neither the sources setting nor a write-key Secret reference.
+  assert.equal(env.EVENTPIPE_SOURCES, undefined);
+  assert.equal(JSON.stringify(c.env).includes('write-keys'), false);
+  assert.equal(c.securityContext?.readOnlyRootFilesystem, true);
+
+  const service = find(objects, 'Service', 'shop-console') as import('@kubernetes/client-node').V1Service;
+  assert.deepEqual(service.spec?.selector, {
+    'eventpipe.io/pipeline': 'shop',
+    'app.kubernetes.io/component': 'console',
+  });
+  assert.deepEqual(service.spec?.ports, [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+  const metrics = find(objects, 'Service', 'shop-metrics') as import('@kubernetes/client-node').V1Service;
+  assert.equal(metrics.spec?.clusterIP, 'None');
+  assert.deepEqual(
+    metrics.spec?.ports?.map((p) => p.port),
+    [9464, 8081],
+  );
+  const policy = find(objects, 'NetworkPolicy', 'shop') as import('@kubernetes/client-node').V1NetworkPolicy;
+  assert.ok(policy.spec?.ingress?.[0]?.ports?.some((p) => p.port === 8090));
+
+  assert.throws(
+    () => desiredObjects(pipeline({ console: { enabled: true } }), context),
+    (error: Error) =>
+      error instanceof InvalidPipelineError && /spec\.console\.adminTokenSecretRef/.test(error.message),
+  );
+});

@@ -7,7 +7,9 @@ import { Value } from '@sinclair/typebox/value';
 import {
   COLLECTOR_METRICS_PORT,
   COLLECTOR_PORT,
+  CONSOLE_PORT,
   configEnvironment,
+  envName,
   EventPipelineSpecSchema,
   LOADER_HEALTH_PORT,
   pipelineConfig,
@@ -60,6 +62,11 @@ function assertConsistent(pipeline: EventPipeline): void {
   if (autoscaling && autoscaling.maxReplicas < spec.loader.replicas) {
     fail(
       `spec.loader.autoscaling.maxReplicas ${autoscaling.maxReplicas} is below spec.loader.replicas ${spec.loader.replicas}`,
+    );
+  }
+  if (spec.console.enabled && !spec.console.adminTokenSecretRef) {
+    fail(
+      'spec.console.adminTokenSecretRef is required when spec.console.enabled is true (the console opens only with it)',
     );
   }
   if (spec.warehouse.type === 'redshift' && !spec.warehouse.redshift?.iamRole) {
@@ -185,6 +192,8 @@ export function desiredObjects(pipeline: EventPipeline, context: DesiredContext)
     },
   };
 
+  const consoleObjects = spec.console.enabled ? consoleWorkload(p, context, configData) : [];
+
   // Ingress only to the ports the pods serve (events, health, metrics); egress stays open because
   // NATS, S3 and the warehouse may be anywhere, inside or outside the cluster.
   const networkPolicy: V1NetworkPolicy = {
@@ -200,6 +209,7 @@ export function desiredObjects(pipeline: EventPipeline, context: DesiredContext)
             { protocol: 'TCP', port: COLLECTOR_PORT },
             { protocol: 'TCP', port: COLLECTOR_METRICS_PORT },
             { protocol: 'TCP', port: LOADER_HEALTH_PORT },
+            ...(spec.console.enabled ? [{ protocol: 'TCP', port: CONSOLE_PORT }] : []),
           ],
         },
       ],
@@ -215,7 +225,74 @@ export function desiredObjects(pipeline: EventPipeline, context: DesiredContext)
     disruptionBudget('collector'),
     loader,
     disruptionBudget('loader'),
+    ...consoleObjects,
     networkPolicy,
   ];
   return objects as KubeObject[];
+}
+
+/**
+ * The console (`spec.console.enabled`): one pod, its Service, and a headless Service naming every pod
+ * of the pipeline, through which it scrapes each collector's and loader's metrics for its charts.
+ */
+function consoleWorkload(
+  p: EventPipeline,
+  context: DesiredContext,
+  configData: Record<string, string>,
+): KubeObject[] {
+  const { spec } = p;
+  const name = names(p);
+  const consoleName = name.workload('console');
+  const metricsUrl = (port: number) => `http://${name.metrics}:${port}/metrics`;
+  const deployment: V1Deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: ownedMeta(p, consoleName, 'console'),
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: selectorLabels(p, 'console') },
+      template: podTemplate(p, context, {
+        component: 'console',
+        port: { name: 'http', containerPort: CONSOLE_PORT },
+        resources: spec.console.resources,
+        terminationGracePeriodSeconds: COLLECTOR_GRACE_SECONDS,
+        configData,
+        env: [
+          { name: envName(['console', 'port']), value: String(CONSOLE_PORT) },
+          { name: envName(['console', 'sourceIds']), value: JSON.stringify(spec.sources.map((s) => s.name)) },
+          { name: envName(['console', 'collectorMetricsUrl']), value: metricsUrl(COLLECTOR_METRICS_PORT) },
+          { name: envName(['console', 'loaderMetricsUrl']), value: metricsUrl(LOADER_HEALTH_PORT) },
+        ],
+      }),
+    },
+  };
+  const service: V1Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: ownedMeta(p, consoleName, 'console', spec.console.service.annotations),
+    spec: {
+      type: spec.console.service.type,
+      selector: selectorLabels(p, 'console'),
+      ports: [{ name: 'http', port: spec.console.service.port, targetPort: 'http', protocol: 'TCP' }],
+    },
+  };
+  const metrics: V1Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: ownedMeta(p, name.metrics),
+    spec: {
+      clusterIP: 'None',
+      selector: selectorLabels(p),
+      ports: [
+        {
+          name: 'collector-metrics',
+          port: COLLECTOR_METRICS_PORT,
+          targetPort: COLLECTOR_METRICS_PORT,
+          protocol: 'TCP',
+        },
+        { name: 'loader-metrics', port: LOADER_HEALTH_PORT, targetPort: LOADER_HEALTH_PORT, protocol: 'TCP' },
+      ],
+    },
+  };
+  return [deployment, service, metrics] as KubeObject[];
 }

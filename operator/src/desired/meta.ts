@@ -2,7 +2,7 @@
 import { API_GROUP, API_VERSION, KIND } from '@eventpipe/core';
 import type { EventPipeline, KubeObject } from '../types.js';
 
-export type Component = 'collector' | 'loader';
+export type Component = 'collector' | 'loader' | 'console';
 
 /** Thrown for a spec the API server accepted but that cannot be turned into objects. */
 export class InvalidPipelineError extends Error {
@@ -31,6 +31,8 @@ export const names = (pipeline: EventPipeline) => {
     serviceAccount: base,
     configMap: `${base}-config`,
     networkPolicy: base,
+    /** The headless Service naming every pod of the pipeline, for the console to scrape each one. */
+    metrics: `${base}-metrics`,
     workload: (component: Component) => `${base}-${component}`,
   };
 };

@@ -39,9 +39,24 @@ function natsCredentials(spec: EventPipelineSpec): V1EnvVar[] {
 /**
  * Secrets each component reads, as `secretKeyRef` variables: the values never appear in the
  * Deployment. The collector gets the write keys and NATS credentials only; the loader gets NATS, S3
- * and warehouse credentials, never the write keys.
+ * and warehouse credentials, never the write keys; the console gets its admin token, NATS and
+ * warehouse credentials, never the write keys.
  */
 export function secretVariables(spec: EventPipelineSpec, component: Component): V1EnvVar[] {
+  const warehouseUrl = secretEnv(
+    envName(['warehouse', 'url']),
+    spec.warehouse.connectionSecretRef.name,
+    spec.warehouse.connectionSecretRef.key,
+  );
+  if (component === 'console') {
+    // Source ids come as plain settings (see consoleVariables): the console never holds a write key.
+    const token = spec.console.adminTokenSecretRef;
+    return [
+      ...(token ? [secretEnv(envName(['console', 'adminToken']), token.name, token.key)] : []),
+      ...natsCredentials(spec),
+      warehouseUrl,
+    ];
+  }
   if (component === 'collector') {
     const keys = spec.sources.map((s) =>
       secretEnv(writeKeyVariable(s.name), s.writeKeySecretRef.name, s.writeKeySecretRef.key),
@@ -63,11 +78,7 @@ export function secretVariables(spec: EventPipelineSpec, component: Component): 
           secretEnv(envName(['s3', 'secretAccessKey']), s3.name, 'AWS_SECRET_ACCESS_KEY'),
         ]
       : []),
-    secretEnv(
-      envName(['warehouse', 'url']),
-      spec.warehouse.connectionSecretRef.name,
-      spec.warehouse.connectionSecretRef.key,
-    ),
+    warehouseUrl,
   ];
 }
 
@@ -124,9 +135,11 @@ export interface PodOptions {
   resources: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
   terminationGracePeriodSeconds: number;
   configData: Record<string, string>;
+  /** Settings of this component alone, beside the pipeline's ConfigMap. */
+  env?: V1EnvVar[];
 }
 
-/** The pod template of a collector or loader Deployment. */
+/** The pod template of a collector, loader or console Deployment. */
 export function podTemplate(
   pipeline: EventPipeline,
   context: DesiredContext,
@@ -134,7 +147,11 @@ export function podTemplate(
 ): V1PodTemplateSpec {
   const { spec } = pipeline;
   const { component, port } = options;
-  const env = [...secretVariables(spec, component), ...telemetryVariables(pipeline, component)];
+  const env = [
+    ...secretVariables(spec, component),
+    ...(options.env ?? []),
+    ...telemetryVariables(pipeline, component),
+  ];
   const probe = (path: string) => ({
     httpGet: { path, port: port.name, scheme: 'HTTP' },
     periodSeconds: 10,
