@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger, loadConfig, type Rejection } from '@eventpipe/core';
+import { createLogger, loadConfig, UNKNOWN_SOURCE, type Rejection } from '@eventpipe/core';
 import { buildApp } from './app.js';
 import { rejectionPublisher } from './rejections.js';
 
@@ -39,7 +39,7 @@ test('a refused request is recorded with its source, route, status and the reaso
   await app.close();
 });
 
-test('a wrong write key is recorded for source "unknown", and the key is nowhere in the record', async () => {
+test('a wrong write key is recorded for no source, and the key is nowhere in the record', async () => {
   const rejections: Rejection[] = [];
   const app = appRecording(rejections);
   const secret = 'wk_not_a_key_but_secret';
@@ -50,7 +50,7 @@ test('a wrong write key is recorded for source "unknown", and the key is nowhere
     payload: { writeKey: secret, userId: 'u1', event: 'E' },
   });
   assert.equal(rejections.length, 1);
-  assert.equal(rejections[0]!.sourceId, 'unknown');
+  assert.equal(rejections[0]!.sourceId, UNKNOWN_SOURCE);
   assert.equal(rejections[0]!.status, 401);
   assert.doesNotMatch(JSON.stringify(rejections), new RegExp(secret));
   // Accepted requests and probes are not rejections.

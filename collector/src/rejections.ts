@@ -4,7 +4,7 @@
  * the collector a bounded amount of NATS traffic; the rest are still counted in the metrics.
  */
 import type { FastifyRequest } from 'fastify';
-import { rejectionSubject, type Rejection } from '@eventpipe/core';
+import { rejectionSubject, UNKNOWN_SOURCE, type Rejection } from '@eventpipe/core';
 import type { ErrorBody } from './errors.js';
 
 export type RecordRejection = (rejection: Rejection) => void;
@@ -22,7 +22,7 @@ export function rejectionOf(
   const userAgent = request.headers['user-agent'];
   return {
     at: now.toISOString(),
-    sourceId: sourceId ?? 'unknown',
+    sourceId: sourceId ?? UNKNOWN_SOURCE,
     method: request.method,
     route: request.routeOptions.url ?? request.url.split('?')[0]!.slice(0, MAX_PATH_CHARS),
     status,

@@ -14,7 +14,7 @@ import fastify, {
 } from 'fastify';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import { decodeEnvelope, type Logger } from '@eventpipe/core';
+import { decodeEnvelope, UNKNOWN_SOURCE, type Logger } from '@eventpipe/core';
 import { isAdmin, SESSION_COOKIE, secretMatches, sessionValue } from './auth.js';
 import { loginPage } from './login-page.js';
 import { matchesFilter, parseLiveFilter, sseMessage } from './live.js';
@@ -188,7 +188,8 @@ export function buildConsoleApp(options: ConsoleAppOptions): FastifyInstance {
     admin.get('/api/rejections', async (request, reply) => {
       const source = sourceOf(request.query, reply);
       if (source === undefined) return reply;
-      return { rejections: options.rejections.of(source) };
+      // Requests whose write key matched no source belong to none: every source's page shows them.
+      return { rejections: options.rejections.of(source), unknownKey: options.rejections.of(UNKNOWN_SOURCE) };
     });
 
     admin.get('/api/schema', async (request, reply) => {

@@ -7,7 +7,7 @@
 export interface Rejection {
   /** ISO-8601 time the answer was sent. */
   at: string;
-  /** The source whose write key the request carried; `unknown` when no key was accepted. */
+  /** The source whose write key the request carried; `UNKNOWN_SOURCE` when no key was accepted. */
   sourceId: string;
   method: string;
   /** The route pattern (`/v1/track`), or the path cut to a bounded length when no route matched. */
@@ -20,6 +20,9 @@ export interface Rejection {
   ip?: string;
   userAgent?: string;
 }
+
+/** The source of a request whose write key was missing or wrong: never a source id (see SOURCE_ID_PATTERN). */
+export const UNKNOWN_SOURCE = '_unknown';
 
 /**
  * `<prefix>-rejected.<sourceId>`: beside the event subjects, never under them, so the stream

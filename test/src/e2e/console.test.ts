@@ -269,7 +269,28 @@ test(
       },
       5_000,
     );
-    assert.match((await page.locator('td.reason').first().textContent()) ?? '', /event/);
+    const ofWeb = page.getByRole('table', { name: `Rejected requests of ${SOURCE}` });
+    assert.match((await ofWeb.locator('td.reason').first().textContent()) ?? '', /\/event/);
+    // A wrong write key belongs to no source: listed apart, without the key.
+    const stranger = await fetch(`${collector.url}/v1/track`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from('not-a-write-key:').toString('base64')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ userId: 'x', event: 'E' }),
+    });
+    assert.equal(stranger.status, 401);
+    const unknownKey = page.getByRole('table', { name: 'Rejected requests without a valid write key' });
+    await waitFor(
+      'the unknown key listed',
+      async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        return (await unknownKey.locator('td.reason').count()) === 1;
+      },
+      5_000,
+    );
+    assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /not-a-write-key/);
     await shoot('rejections');
 
     // A revenue that is no number lands in _rejected; a fractional seat count widens the bigint
@@ -331,6 +352,7 @@ test(
     for (const table of ['tracks', 'identifies', 'pages', 'users', 'signed_up']) {
       await page.getByRole('heading', { name: table, exact: true }).waitFor();
     }
+    await order.scrollIntoViewIfNeeded();
     await shoot('schema');
 
     // A message that is no envelope becomes a dead letter, listed with its reason.
