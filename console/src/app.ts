@@ -132,10 +132,13 @@ export function buildConsoleApp(options: ConsoleAppOptions): FastifyInstance {
       if (source === undefined) return reply;
       const filter = parseLiveFilter(request.query as Record<string, unknown>);
       if (typeof filter === 'string') return reply.status(400).send({ error: filter });
-      reply.hijack();
       const out = reply.raw;
+      let open = false;
       let skipped = 0;
+      // Subscribed before answering: once the browser sees the stream open, every later event comes
+      // through. A failure to subscribe is still an ordinary error answer.
       const stop = await options.subscribeLive(source, (data) => {
+        if (!open || out.destroyed) return;
         const decoded = decodeEnvelope(data);
         if (!decoded.ok || !matchesFilter(decoded.envelope, filter)) return;
         if (out.writableLength > MAX_SSE_BUFFER_BYTES) {
@@ -148,12 +151,12 @@ export function buildConsoleApp(options: ConsoleAppOptions): FastifyInstance {
         }
         out.write(sseMessage('envelope', Buffer.from(data).toString('utf8')));
       });
+      reply.hijack();
       // The browser may have gone while the subscription was made; its close event is past then.
       if (out.destroyed) {
         stop();
         return reply;
       }
-      // Subscribed first: once the browser sees the stream open, every event after it comes through.
       out.writeHead(200, {
         ...SECURITY_HEADERS,
         'content-type': 'text/event-stream; charset=utf-8',
@@ -161,8 +164,10 @@ export function buildConsoleApp(options: ConsoleAppOptions): FastifyInstance {
         connection: 'keep-alive',
       });
       out.write(': connected\n\n');
+      open = true;
       const heartbeat = setInterval(() => out.write(': heartbeat\n\n'), SSE_HEARTBEAT_MS);
-      request.raw.on('close', () => {
+      out.on('close', () => {
+        open = false;
         clearInterval(heartbeat);
         stop();
       });
