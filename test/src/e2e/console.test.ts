@@ -17,11 +17,12 @@ import { join, resolve } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createLogger, ensureStream } from '@eventpipe/core';
+import { ensureStream } from '@eventpipe/core';
 import { startCollector, type RunningCollector } from '@eventpipe/collector';
 import { startLoader, type RunningLoader } from '@eventpipe/loader';
 import { startConsole, type RunningConsole } from '@eventpipe/console';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, chromiumSkip } from './chromium.js';
+import { testLogger } from '../secrets.js';
 import {
   configOf,
   countRows,
@@ -36,7 +37,7 @@ import {
 
 const ADMIN_TOKEN = 'console-test-admin-token-42';
 const PHONE = { width: 390, height: 844 };
-const log = createLogger('test', process.env.EVENTPIPE_TEST_LOG_LEVEL ?? 'silent');
+const log = testLogger('test');
 const authorization = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
 
 async function send(collectorUrl: string, path: string, body: unknown): Promise<number> {
