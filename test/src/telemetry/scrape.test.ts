@@ -60,3 +60,12 @@ test('a malformed line is an error, not a silent zero', () => {
   assert.throws(() => parsePrometheusText('metric{le="1" 3\n'), /bad labels|unterminated/);
   assert.throws(() => parsePrometheusText('metric lots\n'), /bad value/);
 });
+
+test('NaN and Inf in any case, as Prometheus reads them; a word that is no number is refused', () => {
+  // prom-client writes an event-loop-lag mean with no samples yet as `Nan`.
+  const families = parsePrometheusText('lag_mean Nan\nup +inf\ndown -Inf\n');
+  assert.ok(Number.isNaN(value(families, 'lag_mean')));
+  assert.equal(value(families, 'up'), Infinity);
+  assert.equal(value(families, 'down'), -Infinity);
+  assert.throws(() => parsePrometheusText('broken nope\n'), /bad value/);
+});

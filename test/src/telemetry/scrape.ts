@@ -45,10 +45,15 @@ function parseLabels(line: string, start: number): { labels: Record<string, stri
   }
 }
 
-/** The Prometheus number spelling: also `+Inf`, `-Inf`, `NaN`. */
+/**
+ * The Prometheus number spelling: also `+Inf`, `-Inf`, `NaN`, in any case as Prometheus's own parser
+ * (Go's ParseFloat) reads them; prom-client writes an empty event-loop-lag mean as `Nan`.
+ */
 function parseNumber(text: string, line: string): number {
-  const value = text === '+Inf' ? Infinity : text === '-Inf' ? -Infinity : Number(text);
-  if (text === '' || (Number.isNaN(value) && text !== 'NaN')) throw new Error(`bad value: ${line}`);
+  const word = text.toLowerCase();
+  if (word === 'nan') return NaN;
+  const value = word === '+inf' || word === 'inf' ? Infinity : word === '-inf' ? -Infinity : Number(text);
+  if (text === '' || Number.isNaN(value)) throw new Error(`bad value: ${line}`);
   return value;
 }
 
