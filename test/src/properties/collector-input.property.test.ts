@@ -74,6 +74,8 @@ test('any request gets 200 or a 4xx naming the problem, and what is accepted can
     }),
     { numRuns: numRuns(300) },
   );
-  // The property means nothing if every request were refused: most generated calls are valid.
-  assert.ok((statuses.get(200) ?? 0) > 40, `accepted: ${JSON.stringify([...statuses])}`);
+  // The property means nothing if every request were refused. About a tenth to a sixth of the generated
+  // requests are valid (31 to 50 of 300 seen), so a twentieth is a floor that random runs stay above.
+  const runs = [...statuses.values()].reduce((sum, n) => sum + n, 0);
+  assert.ok((statuses.get(200) ?? 0) > runs / 20, `accepted: ${JSON.stringify([...statuses])}`);
 });
