@@ -20,7 +20,7 @@ import { REJECTED_COLUMN, UUID_TS_COLUMN } from '../transform/columns.js';
 import { isInt64, isLosslessNumber, plainDecimal, type EventNumber } from '../transform/numbers.js';
 import { fits, normalizeTimestamp } from '../transform/types-infer.js';
 import type { Column, ColumnType, DialectRules, Row, TableBatch } from '../transform/types.js';
-import { hasOwnKeys, isPlainObject, setOwn, toText, utf8Bytes } from '../transform/values.js';
+import { hasOwnKeys, isPlainObject, ownValue, setOwn, toText, utf8Bytes } from '../transform/values.js';
 
 /**
  * One planned DDL step. A text column's `maxBytes`, and `maxBytes` of `widen-varchar`, is the longest
@@ -240,7 +240,7 @@ function bestType(
 
 function misfits(type: ColumnType, rows: readonly Row[], name: string, rules: DialectRules): number {
   let count = 0;
-  for (const row of rows) if (!fits(type, row[name], rules)) count++;
+  for (const row of rows) if (!fits(type, ownValue(row, name), rules)) count++;
   return count;
 }
 

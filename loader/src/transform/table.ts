@@ -16,7 +16,7 @@ import { rawName, resolveColumnNames, type FieldKey, type FieldRoot } from './na
 import { columnValue, type DraftField, type DraftRow } from './rows.js';
 import { inferType, lub, parseTimestamp } from './types-infer.js';
 import type { Column, ColumnType, DialectRules, Row, TableBatch } from './types.js';
-import { cleanStrings, hasOwnKeys, setOwn, toText, utf8Bytes } from './values.js';
+import { cleanStrings, hasOwnKeys, ownValue, setOwn, toText, utf8Bytes } from './values.js';
 
 /**
  * The version of a `users` row's values: its `received_at` in UTC as `YYYY-MM-DD HH:MM:SS.mmm`, a
@@ -188,7 +188,7 @@ export function inferColumns(
     // A text column holding numbers or booleans too (rare): their text forms count as well.
     if (nonStrings) {
       for (const row of rows) {
-        const value = row[name];
+        const value = ownValue(row, name);
         if (value !== null && value !== undefined) maxBytes = Math.max(maxBytes, utf8Bytes(toText(value)));
       }
     }

@@ -27,6 +27,14 @@ export function setOwn(object: Record<string, unknown>, key: string, value: unkn
   }
 }
 
+/**
+ * A row's own value under `name`, or undefined: a plain object inherits `constructor`, `toString`
+ * and the rest, and a row without a property of that name must read as null, not as a function.
+ */
+export function ownValue(row: Record<string, unknown>, name: string): unknown {
+  return Object.hasOwn(row, name) ? row[name] : undefined;
+}
+
 /** UTF-8 length of a string: what Redshift's VARCHAR(n) limit counts. */
 export function utf8Bytes(text: string): number {
   return Buffer.byteLength(text, 'utf8');

@@ -41,6 +41,16 @@ test('a line is the tab-joined fields in column order, missing columns as NULL',
   assert.equal(copyLine({ p: { k: 1 }, id: 'm1' }, columns), 'm1\t\\N\t{"k":1}\n');
 });
 
+test('a row without a property named like an Object method has NULL there, not the method', () => {
+  // Found by the collector-to-warehouse property: a batch where one event had `constructor` and the
+  // next did not loaded "function Object() { [native code] }" into the next row.
+  const inherited: Column[] = ['constructor', 'toString', '__proto__', 'hasOwnProperty'].map((name) => ({
+    name,
+    type: 'text',
+  }));
+  assert.equal(copyLine({}, inherited), '\\N\t\\N\t\\N\t\\N\n');
+});
+
 test('chunks hold whole lines, about the requested size, and lose nothing', () => {
   const rows = Array.from({ length: 1000 }, (_, i) => ({
     id: `m${i}`,

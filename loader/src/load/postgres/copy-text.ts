@@ -6,7 +6,7 @@
  */
 import { isLosslessNumber } from '../../transform/numbers.js';
 import type { Column, ColumnType, Row } from '../../transform/types.js';
-import { jsonText } from '../../transform/values.js';
+import { jsonText, ownValue } from '../../transform/values.js';
 
 /** ~64 KiB per write: one row per write runs COPY at less than half the speed (measured, issue 4). */
 export const COPY_CHUNK_CHARS = 64 * 1024;
@@ -46,7 +46,7 @@ export function copyLine(row: Row, columns: readonly Column[]): string {
   let line = '';
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i]!;
-    line += (i === 0 ? '' : '\t') + copyField(row[column.name], column.type);
+    line += (i === 0 ? '' : '\t') + copyField(ownValue(row, column.name), column.type);
   }
   return line + '\n';
 }
