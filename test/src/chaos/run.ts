@@ -105,7 +105,8 @@ export async function runChaos(schedule: Schedule, log: (line: string) => void):
     collectors: 2,
     loaders: 2,
     lockTimeoutMs: Math.min(2_000, schedule.holdMs / 2),
-    logDir: process.env.EVENTPIPE_CHAOS_LOG_DIR,
+    // The test run's log folder by default, so a crash in CI leaves its process's last words behind.
+    logDir: process.env.EVENTPIPE_CHAOS_LOG_DIR ?? process.env.EVENTPIPE_TEST_LOG_DIR,
   });
   try {
     const sdk = new Sdk({
