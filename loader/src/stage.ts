@@ -110,6 +110,9 @@ export interface Stager {
   close(): void;
 }
 
+/** CreateBucket's answers when the bucket is there already (someone else's on AWS, usable or not). */
+const BUCKET_EXISTS = new Set(['BucketAlreadyExists', 'BucketAlreadyOwnedByYou']);
+
 /** Objects written at once per batch; more only queues sockets. */
 const UPLOAD_CONCURRENCY = 8;
 
@@ -140,8 +143,15 @@ export function createStager(s3: Config['s3'], log: Logger): Stager {
         await client.send(new HeadBucketCommand({ Bucket: s3.bucket }));
       } catch (error) {
         if ((error as { name?: string }).name !== 'NotFound') throw error;
-        await client.send(new CreateBucketCommand({ Bucket: s3.bucket }));
-        log.info({ bucket: s3.bucket, endpoint: s3.endpoint }, 'created S3 bucket');
+        try {
+          await client.send(new CreateBucketCommand({ Bucket: s3.bucket }));
+          log.info({ bucket: s3.bucket, endpoint: s3.endpoint }, 'created S3 bucket');
+        } catch (createError) {
+          // Loaders starting together race to create it; the one that lost finds it made, which is
+          // what it wanted, provided it may use it (the HEAD says so, or throws what it may not do).
+          if (!BUCKET_EXISTS.has((createError as { name?: string }).name ?? '')) throw createError;
+          await client.send(new HeadBucketCommand({ Bucket: s3.bucket }));
+        }
       }
     },
 

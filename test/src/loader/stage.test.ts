@@ -83,6 +83,20 @@ test('stages raw envelopes and rows, intact, under the prefix; a redelivered bat
   }
 });
 
+test('loaders starting together all get the bucket: none fails on the one that created it first', async () => {
+  const shared = { ...config.s3, bucket: 'created-at-once' };
+  const stagers = Array.from({ length: 4 }, () => createStager(shared, testLogger('test')));
+  try {
+    const outcomes = await Promise.allSettled(stagers.map((stager) => stager.ensureBucket()));
+    assert.deepEqual(
+      outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : o.status)),
+      ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'],
+    );
+  } finally {
+    for (const stager of stagers) stager.close();
+  }
+});
+
 test('staging fails (for the runner to retry) while S3 is down, and works again after', async () => {
   const stager = createStager(config.s3, testLogger('test'));
   try {
