@@ -40,6 +40,9 @@ async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>
   }
 }
 
+/** SQLSTATE deadlock_detected. */
+const DEADLOCK = '40P01';
+
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 const FAULTS: Record<FaultKind, Fault> = {
@@ -126,18 +129,29 @@ const FAULTS: Record<FaultKind, Fault> = {
     };
   },
 
-  /** Another session holds SHARE locks (as a non-concurrent CREATE INDEX does): inserts wait. */
+  /**
+   * Another session holds SHARE locks (as a non-concurrent CREATE INDEX does): inserts wait. A loader
+   * mid-load already holds one table and waits for the other, so PostgreSQL may pick this session as
+   * the deadlock's victim (40P01): like an analyst, it tries again, up to five times.
+   */
   'lock-tables': async ({ servers }, holdMs) =>
     withClient(servers.postgres.url, async (client) => {
       const tables = [`${ident(SOURCE)}.tracks`, `${ident(SOURCE)}.${ident(EVENT_TABLE)}`];
-      await client.query('BEGIN');
-      try {
-        await client.query(`LOCK TABLE ${tables.join(', ')} IN SHARE MODE`);
-        await sleep(holdMs);
-      } finally {
-        await client.query('ROLLBACK');
+      for (let attempt = 1; ; attempt += 1) {
+        await client.query('BEGIN');
+        try {
+          await client.query(`LOCK TABLE ${tables.join(', ')} IN SHARE MODE`);
+          await sleep(holdMs);
+          return {
+            injected: true,
+            detail: `SHARE lock on ${tables.join(', ')} for ${holdMs} ms${attempt > 1 ? ` (attempt ${attempt}, after deadlocks)` : ''}`,
+          };
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== DEADLOCK || attempt >= 5) throw error;
+        } finally {
+          await client.query('ROLLBACK');
+        }
       }
-      return { injected: true, detail: `SHARE lock on ${tables.join(', ')} for ${holdMs} ms` };
     }),
 };
 
