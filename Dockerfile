@@ -16,7 +16,8 @@ COPY console/package.json console/
 # Scripts are skipped here: `prepare` builds, and the sources are not copied yet.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
-RUN npm run build && npm prune --omit=dev --ignore-scripts && rm -rf test bench
+# patches/ as `npm install` applies them (s3rver, the local S3 server of `eventpipe dev`).
+RUN npx patch-package && npm run build && npm prune --omit=dev --ignore-scripts && rm -rf test bench
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
