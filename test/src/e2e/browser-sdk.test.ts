@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing as missing, chromiumSkip as skip } from './chromium.js';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium, chromiumMissing as missing, chromiumSkip as skip } from './chromium.js';
 import { startCollector, type RunningCollector } from '@eventpipe/collector';
 import { startLoader, type RunningLoader } from '@eventpipe/loader/internal';
 import {
@@ -134,14 +134,9 @@ test(
     // The slow starts overlap, as none needs another.
     const [servers, browser] = await Promise.all([
       startServers().then((started) => (running.servers = started)),
-      chromium
-        .launchPersistentContext(join(dir, 'profile'), {
-          executablePath: CHROMIUM,
-          args: CHROMIUM_ARGS,
-          headless: true,
-          locale: LOCALE,
-        })
-        .then((launched) => (running.browser = launched)),
+      launchChromium(join(dir, 'profile'), { locale: LOCALE }).then(
+        (launched) => (running.browser = launched),
+      ),
       bundleSdk(bundle),
     ]);
     const config = configOf(settings(servers));

@@ -16,12 +16,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { ensureStream } from '@eventpipe/core';
 import { startCollector, type RunningCollector } from '@eventpipe/collector';
 import { startLoader, type RunningLoader } from '@eventpipe/loader';
 import { startConsole, type RunningConsole } from '@eventpipe/console';
-import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, chromiumSkip } from './chromium.js';
+import { launchChromium, chromiumMissing, chromiumSkip } from './chromium.js';
 import { testLogger } from '../secrets.js';
 import {
   configOf,
@@ -88,14 +88,9 @@ test(
     });
     const [servers, browser] = await Promise.all([
       startServers().then((started) => (running.servers = started)),
-      chromium
-        .launchPersistentContext(join(dir, 'profile'), {
-          executablePath: CHROMIUM,
-          args: CHROMIUM_ARGS,
-          headless: true,
-          viewport: { width: 1280, height: 800 },
-        })
-        .then((launched) => (running.browser = launched)),
+      launchChromium(join(dir, 'profile'), { viewport: { width: 1280, height: 800 } }).then(
+        (launched) => (running.browser = launched),
+      ),
     ]);
     const config = configOf(settings(servers));
     const loader = (running.loader = await startLoader(config, log));
