@@ -62,6 +62,15 @@ test('list with every filter: values are parameters, the envelope as JSON text i
   });
 });
 
+test('list newest first: the latest failure first, so a limit keeps the newest', () => {
+  assert.deepEqual(listDeadLetters('postgres', '_eventpipe', { newestFirst: true, limit: 200 }), {
+    text:
+      `${LETTERS}${REST}${JOIN} WHERE l."nth" = 1 AND r."redriven_at" IS NULL` +
+      ' ORDER BY l."last_failed_at" DESC, l."origin", l."stream_sequence" DESC LIMIT 200',
+    values: [],
+  });
+});
+
 test('list: an empty id list selects nothing; a limit must be a positive integer', () => {
   assert.match(listDeadLetters('postgres', 'm', { ids: [] }).text, / WHERE l."nth" = 1 AND FALSE AND /);
   for (const limit of [0, -1, 1.5, 2 ** 31]) {

@@ -37,8 +37,10 @@ export interface DeadLetterFilter {
   ids?: readonly string[];
   /** Also dead letters already redriven (default: only those pending). */
   includeRedriven?: boolean;
-  /** At most this many, oldest latest failure first. */
+  /** At most this many, oldest latest failure first (newest first with `newestFirst`). */
   limit?: number;
+  /** Newest latest failure first: a page shows what failed last, the CLI and a redrive work oldest first. */
+  newestFirst?: boolean;
   /** Also the envelope, as JSON text (`show`, `redrive`). */
   withEnvelope?: boolean;
 }
@@ -148,7 +150,9 @@ export function listDeadLetters(kind: DialectKind, meta: string, filter: DeadLet
       KEY.map((column) => `r.${column} = l.${column}`).join(' AND ') +
       ' AND r."nth" = 1 AND r."redriven_at" >= l."last_failed_at"' +
       ` WHERE ${where.join(' AND ')}` +
-      ' ORDER BY l."last_failed_at", l."origin", l."stream_sequence"' +
+      (filter.newestFirst
+        ? ' ORDER BY l."last_failed_at" DESC, l."origin", l."stream_sequence" DESC'
+        : ' ORDER BY l."last_failed_at", l."origin", l."stream_sequence"') +
       limit,
     values,
   };
