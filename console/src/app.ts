@@ -15,6 +15,7 @@ import fastify, {
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { decodeEnvelope, UNKNOWN_SOURCE, type Logger } from '@eventpipe/core';
+import { DEAD_LETTER_ID_PATTERN, RedriveSelectionError, type DeadLetters } from '@eventpipe/loader';
 import { isAdmin, SESSION_COOKIE, secretMatches, sessionValue } from './auth.js';
 import { loginPage } from './login-page.js';
 import { matchesFilter, parseLiveFilter, sseMessage } from './live.js';
@@ -36,6 +37,8 @@ export interface ConsoleAppOptions {
   rejections: RejectionRing;
   warehouse: ConsoleWarehouse;
   history: MetricsHistory;
+  /** The loader's dead letters, as `eventpipe dead-letter` opens them: one code path for both. */
+  deadLetters: Pick<DeadLetters, 'list' | 'show' | 'redrive'>;
   /** The built front-end (index.html and assets/). */
   webDir: string;
   /** Can the console serve its pages (its NATS connection is open)? For the readiness probe. */
@@ -47,6 +50,23 @@ const MAX_SSE_BUFFER_BYTES = 1024 * 1024;
 /** A comment line now and then keeps proxies from closing a quiet stream. */
 const SSE_HEARTBEAT_MS = 15_000;
 const LOGIN_BODY_LIMIT = 4096;
+/** Dead letters a page lists, and a redrive takes, at most. */
+export const MAX_DEAD_LETTERS = 200;
+
+const REDRIVE_BODY = {
+  type: 'object',
+  required: ['source', 'ids'],
+  properties: {
+    source: { type: 'string', maxLength: 200 },
+    ids: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_DEAD_LETTERS,
+      items: { type: 'string', pattern: DEAD_LETTER_ID_PATTERN.source },
+    },
+  },
+} as const;
+const REDRIVE_BODY_LIMIT = 16 * 1024;
 
 const SECURITY_HEADERS = {
   'content-security-policy':
@@ -206,8 +226,47 @@ export function buildConsoleApp(options: ConsoleAppOptions): FastifyInstance {
     admin.get('/api/dead-letters', async (request, reply) => {
       const source = sourceOf(request.query, reply);
       if (source === undefined) return reply;
-      return { deadLetters: await options.warehouse.deadLetters(source) };
+      // Redriven ones too, so the page shows what a redrive did; newest first, so a limit keeps those.
+      const deadLetters = await options.deadLetters.list({
+        sourceId: source,
+        includeRedriven: true,
+        newestFirst: true,
+        limit: MAX_DEAD_LETTERS,
+      });
+      return { deadLetters };
     });
+
+    admin.get('/api/dead-letter', async (request, reply) => {
+      const source = sourceOf(request.query, reply);
+      if (source === undefined) return reply;
+      const { id } = request.query as { id?: unknown };
+      if (typeof id !== 'string' || !DEAD_LETTER_ID_PATTERN.test(id)) {
+        return reply.status(400).send({ error: 'id: a dead letter id (12 hex digits) is required' });
+      }
+      const detail = await options.deadLetters.show(id);
+      if (detail?.sourceId !== source) {
+        return reply.status(404).send({ error: `no dead letter ${id} in source ${source}` });
+      }
+      return { deadLetter: detail };
+    });
+
+    admin.post(
+      '/api/dead-letters/redrive',
+      { bodyLimit: REDRIVE_BODY_LIMIT, schema: { body: REDRIVE_BODY } },
+      async (request, reply) => {
+        const source = sourceOf(request.body, reply);
+        if (source === undefined) return reply;
+        const { ids } = request.body as { ids: string[] };
+        request.log.info({ ip: request.ip, source, ids: ids.length }, 'console redrive');
+        try {
+          // Narrowed to the page's source: an id of another source is reported not found.
+          return await options.deadLetters.redrive({ ids, sourceId: source });
+        } catch (error) {
+          if (error instanceof RedriveSelectionError) return reply.status(400).send({ error: error.message });
+          throw error;
+        }
+      },
+    );
 
     admin.get('/api/metrics', async () => ({ points: options.history.points() }));
 

@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { connectNats, rejectionWildcard, type Config, type Logger } from '@eventpipe/core';
+import { openDeadLetters } from '@eventpipe/loader';
 import { buildConsoleApp, type SubscribeLive } from './app.js';
 import { parseRejection, RejectionRing } from './rejections.js';
 import { createConsoleWarehouse } from './warehouse.js';
@@ -29,6 +30,8 @@ export async function startConsole(config: Config, log: Logger): Promise<Running
   const prefix = config.nats.subjectPrefix;
   const nc = await connectNats(config.nats, log, 'eventpipe-console');
   const warehouse = createConsoleWarehouse(config.warehouse);
+  // Connects to the warehouse when first listed, to NATS when first redriven.
+  const deadLetters = openDeadLetters(config, log);
   const history = startMetricsHistory({
     collectorUrl: config.console.collectorMetricsUrl,
     loaderUrl: config.console.loaderMetricsUrl,
@@ -61,6 +64,7 @@ export async function startConsole(config: Config, log: Logger): Promise<Running
       rejections,
       warehouse,
       history,
+      deadLetters,
       webDir: WEB_DIR,
       ready: () => !nc.isClosed() && !nc.isDraining(),
     });
@@ -74,6 +78,7 @@ export async function startConsole(config: Config, log: Logger): Promise<Running
       await app.close();
       history.stop();
       await nc.drain();
+      await deadLetters.close();
       await warehouse.close();
       log.info('console stopped');
     };
@@ -81,6 +86,7 @@ export async function startConsole(config: Config, log: Logger): Promise<Running
   } catch (error) {
     history.stop();
     await nc.close();
+    await deadLetters.close();
     await warehouse.close();
     throw error;
   }

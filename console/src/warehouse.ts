@@ -1,6 +1,6 @@
 /**
- * What the console reads from the warehouse: a source's schema, the row an event became, and the
- * dead letters. Read-only, every identifier quoted (and refused by quoteIdent when it could not be
+ * What the console reads from the warehouse: a source's schema and the row an event became (the dead
+ * letters come from the loader's openDeadLetters, as the CLI's do). Read-only, every identifier quoted (and refused by quoteIdent when it could not be
  * one), every value a parameter; each query bounded by a statement timeout, so a page never waits on
  * a slow warehouse for long.
  */
@@ -25,21 +25,6 @@ import {
 const STATEMENT_TIMEOUT_MS = 5_000;
 /** Rejected key paths listed per table, the most frequent first. */
 const MAX_REJECTED_KEYS = 20;
-export const MAX_DEAD_LETTERS = 200;
-
-export interface DeadLetterRow {
-  source_id: string;
-  message_id: string;
-  stream_sequence: string;
-  origin: string;
-  reason: string;
-  /** The envelope as stored (JSON text), for the browser to show. */
-  envelope: string;
-  first_failed_at: string;
-  last_failed_at: string;
-  attempts: number;
-}
-
 /** The table holding an event's most specific row: its event's own table for a track call. */
 export function tableOfEvent(
   envelope: Pick<Envelope, 'type'> & { event: { event?: unknown } },
@@ -73,7 +58,6 @@ export interface ConsoleWarehouse {
     envelope: Parameters<typeof tableOfEvent>[0],
     messageId: string,
   ): Promise<{ table: string; row: Record<string, unknown> } | undefined>;
-  deadLetters(sourceId: string): Promise<DeadLetterRow[]>;
   close(): Promise<void>;
 }
 
@@ -152,21 +136,6 @@ export function createConsoleWarehouse(warehouse: Config['warehouse']): ConsoleW
         return rows[0] ? { table, row: rows[0] as Record<string, unknown> } : undefined;
       } catch (error) {
         if (isUndefinedTable(error)) return undefined;
-        throw error;
-      }
-    },
-
-    async deadLetters(sourceId) {
-      try {
-        const { rows } = await pool.query<DeadLetterRow>(
-          'SELECT source_id, message_id, stream_sequence::text, origin, reason, envelope::text AS envelope, ' +
-            'first_failed_at, last_failed_at, attempts ' +
-            `FROM ${meta}."dead_letters" WHERE source_id = $1 ORDER BY last_failed_at DESC LIMIT ${MAX_DEAD_LETTERS}`,
-          [sourceId],
-        );
-        return rows;
-      } catch (error) {
-        if (isUndefinedTable(error)) return [];
         throw error;
       }
     },

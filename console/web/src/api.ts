@@ -47,17 +47,7 @@ export interface TableView {
   };
 }
 
-export interface DeadLetter {
-  source_id: string;
-  message_id: string;
-  stream_sequence: string;
-  origin: string;
-  reason: string;
-  envelope: string;
-  first_failed_at: string;
-  last_failed_at: string;
-  attempts: number;
-}
+export type { DeadLetterDetail, DeadLetterEntry, RedriveOutcome, RedriveResult } from '@eventpipe/loader';
 
 export interface Point {
   t: number;
@@ -76,11 +66,7 @@ export class ApiError extends Error {
   }
 }
 
-export async function getJson<T>(path: string, params: Record<string, string> = {}): Promise<T> {
-  const query = new URLSearchParams(params).toString();
-  const response = await fetch(query ? `${path}?${query}` : path, {
-    headers: { accept: 'application/json' },
-  });
+async function answer<T>(response: Response): Promise<T> {
   if (response.status === 401) {
     // The session ended (token changed): the server shows the login page.
     window.location.assign('/login');
@@ -88,6 +74,23 @@ export async function getJson<T>(path: string, params: Record<string, string> = 
   const body = (await response.json().catch(() => ({}))) as T & { error?: string };
   if (!response.ok) throw new ApiError(response.status, body.error ?? `HTTP ${response.status}`);
   return body;
+}
+
+export async function getJson<T>(path: string, params: Record<string, string> = {}): Promise<T> {
+  const query = new URLSearchParams(params).toString();
+  return answer<T>(
+    await fetch(query ? `${path}?${query}` : path, { headers: { accept: 'application/json' } }),
+  );
+}
+
+export async function postJson<T>(path: string, body: unknown): Promise<T> {
+  return answer<T>(
+    await fetch(path, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  );
 }
 
 export const formatTime = (iso: string | undefined) => (iso ? new Date(iso).toLocaleString() : '—');

@@ -3,7 +3,7 @@
  * s3rver, PostgreSQL): the login refuses a wrong admin token; events sent to the collector appear in
  * the live stream within a second, a filter narrows it, an event expands to its envelope and, once
  * loaded, its warehouse row; the rejections, schema, dead-letter and chart pages show what the
- * pipeline did; every page works at 1280×800 and on a phone, without a JavaScript error.
+ * pipeline did; a dead letter redriven from the page lands as one row; every page works at 1280×800 and on a phone, without a JavaScript error.
  *
  * Screenshots of each page go to EVENTPIPE_CONSOLE_SCREENSHOTS when set (docs/console/ holds a run's),
  * else to a temp dir named in the test's diagnostics.
@@ -351,7 +351,8 @@ test(
     await order.scrollIntoViewIfNeeded();
     await shoot('schema');
 
-    // A message that is no envelope becomes a dead letter, listed with its reason.
+    // Two dead letters: a message that is no envelope, and an order a constraint added by hand refuses
+    // (a permanent load error, as in test/src/dead-letters/redrive.test.ts).
     const nc = await connect({ servers: servers.nats.url });
     try {
       await ensureStream(nc, config.nats);
@@ -359,21 +360,65 @@ test(
     } finally {
       await nc.close();
     }
-    await waitFor('the dead letter in the warehouse', async () => {
+    await query(
+      servers.postgres.url,
+      `ALTER TABLE ${SOURCE}.order_completed ADD CONSTRAINT small_orders CHECK (revenue < 1000)`,
+    );
+    const poison = 'console-big-order';
+    const bigOrder = {
+      messageId: poison,
+      userId: 'cy',
+      event: 'Order Completed',
+      properties: { revenue: 5000 },
+    };
+    assert.equal(await send(collector.url, '/v1/track', bigOrder), 200);
+    await waitFor('both dead letters in the warehouse', async () => {
       const rows = await query(
         servers.postgres.url,
         'SELECT 1 FROM _eventpipe.dead_letters WHERE source_id = $1',
         [SOURCE],
       );
-      return rows.length === 1;
+      return rows.length === 2;
     });
     await page.getByRole('link', { name: 'Dead letters' }).click();
     await page.getByRole('heading', { name: 'Dead letters' }).waitFor();
-    await page.locator('td.reason').first().waitFor();
-    assert.match((await page.locator('td.reason').first().textContent()) ?? '', /not JSON/);
-    await page.getByRole('button', { name: 'Show envelope' }).click();
+    const letterRow = (text: string) =>
+      page.getByRole('row').filter({ has: page.getByRole('cell', { name: text, exact: true }) });
+    const garbage = page.getByRole('row').filter({ hasText: 'not JSON' });
+    await garbage.waitFor();
+    const big = letterRow(poison);
+    assert.match((await big.locator('td.reason').textContent()) ?? '', /small_orders/);
+    assert.match((await big.textContent()) ?? '', /pending/);
+    await page.getByRole('button', { name: 'Redrive all 2 pending' }).waitFor();
+    await garbage.getByRole('button', { name: 'Show envelope' }).click();
     await page.getByText('this is not an envelope').waitFor();
+
+    // The message that is no envelope cannot go back through the loader: the page says why.
+    await garbage.getByRole('button', { name: /^Redrive / }).click();
+    await garbage.getByRole('status').filter({ hasText: 'not redriven: cannot go back' }).waitFor();
+
+    // The cause fixed, the order is redriven from the page and lands exactly once.
+    await query(servers.postgres.url, `ALTER TABLE ${SOURCE}.order_completed DROP CONSTRAINT small_orders`);
+    const redriveButton = page.getByRole('button', { name: `Redrive ${poison}` });
+    assert.ok(await redriveButton.isEnabled());
+    await redriveButton.click();
+    await big
+      .getByRole('status')
+      .filter({ hasText: /redriven → \S+ #\d+/ })
+      .waitFor();
+    await loaded('order_completed', poison);
+    await waitFor('the redrive listed', async () => /redriven .*→/.test((await big.textContent()) ?? ''));
+    assert.ok(await redriveButton.isDisabled(), 'a redriven dead letter cannot be redriven again');
+    await page.getByRole('button', { name: 'Redrive all 1 pending' }).waitFor();
     await shoot('dead-letters');
+    const orders = async () =>
+      query(servers.postgres.url, `SELECT revenue FROM ${SOURCE}.order_completed WHERE id = $1`, [poison]);
+    assert.deepEqual(await orders(), [{ revenue: 5000 }]);
+    // Still one row once the loader has nothing left to do.
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await orders()).length, 1);
+    assert.deepEqual(await countRows(servers.postgres.url, SOURCE, 'order_completed'), { rows: 5, ids: 5 });
 
     // Charts from the scraped metrics: points arrive every scrape interval.
     await page.getByRole('link', { name: 'Charts' }).click();
