@@ -20,7 +20,7 @@ import { isAdmin, SESSION_COOKIE, secretMatches, sessionValue } from './auth.js'
 import { loginPage } from './login-page.js';
 import { matchesFilter, parseLiveFilter, sseMessage } from './live.js';
 import type { RejectionRing } from './rejections.js';
-import type { ConsoleWarehouse } from './warehouse.js';
+import type { ConsoleWarehouse, WarehouseRow } from './warehouse.js';
 import type { MetricsHistory } from './metrics-history.js';
 
 /**
@@ -44,6 +44,9 @@ export interface ConsoleAppOptions {
   /** Can the console serve its pages (its NATS connection is open)? For the readiness probe. */
   ready?: () => boolean;
 }
+
+/** The answer of `/api/row`: not loaded yet is an answer, not an error. */
+export type RowLookup = { loaded: false } | ({ loaded: true } & WarehouseRow);
 
 /** Past this many bytes waiting for a slow browser, events are skipped rather than buffered. */
 const MAX_SSE_BUFFER_BYTES = 1024 * 1024;
@@ -206,8 +209,9 @@ export function buildConsoleApp(options: ConsoleAppOptions): FastifyInstance {
         { type: type as never, event: { event: typeof event === 'string' ? event : undefined } },
         messageId,
       );
-      // Not loaded yet is an answer, not an error: the page says so and offers to look again.
-      return found ? { loaded: true, ...found } : { loaded: false };
+      // The page says when it is not loaded yet, and offers to look again.
+      const lookup: RowLookup = found ? { loaded: true, ...found } : { loaded: false };
+      return lookup;
     });
 
     admin.get('/api/rejections', async (request, reply) => {

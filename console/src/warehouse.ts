@@ -25,6 +25,12 @@ import {
 const STATEMENT_TIMEOUT_MS = 5_000;
 /** Rejected key paths listed per table, the most frequent first. */
 const MAX_REJECTED_KEYS = 20;
+/** The row an event became, and the table holding it. */
+export interface WarehouseRow {
+  table: string;
+  row: Record<string, unknown>;
+}
+
 /** The table holding an event's most specific row: its event's own table for a track call. */
 export function tableOfEvent(
   envelope: Pick<Envelope, 'type'> & { event: { event?: unknown } },
@@ -57,7 +63,7 @@ export interface ConsoleWarehouse {
     sourceId: string,
     envelope: Parameters<typeof tableOfEvent>[0],
     messageId: string,
-  ): Promise<{ table: string; row: Record<string, unknown> } | undefined>;
+  ): Promise<WarehouseRow | undefined>;
   close(): Promise<void>;
 }
 

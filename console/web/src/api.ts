@@ -1,61 +1,10 @@
 /** The console's JSON API (same origin; the session cookie goes along). */
 
-export interface Envelope {
-  v: number;
-  sourceId: string;
-  type: string;
-  messageId: string;
-  receivedAt: string;
-  sentAt?: string;
-  ip?: string;
-  userAgent?: string;
-  traceparent?: string;
-  batchContext?: Record<string, unknown>;
-  event: Record<string, unknown>;
-}
-
-export interface Rejection {
-  at: string;
-  sourceId: string;
-  method: string;
-  route: string;
-  status: number;
-  reason: string;
-  field?: string;
-  index?: number;
-  ip?: string;
-  userAgent?: string;
-}
-
-export interface ColumnView {
-  name: string;
-  type: string;
-  firstSeen?: string;
-  typeChanged: boolean;
-  rejectedRows?: number;
-}
-
-export interface TableView {
-  name: string;
-  firstSeen?: string;
-  columns: ColumnView[];
-  stats?: {
-    rows: number;
-    lastSeen?: string;
-    rejectedRows: number;
-    rejectedKeys: { key: string; rows: number }[];
-  };
-}
-
+// The API's shapes come from their homes as types only: erased by the build, so the bundle does not
+// grow. They resolve to the workspaces' declarations, so `tsc -b` runs first (as `npm run build` does).
+export type { Envelope, Rejection } from '@eventpipe/core';
+export type { ColumnView, Point, RowLookup, TableView, WarehouseRow } from '@eventpipe/console';
 export type { DeadLetterDetail, DeadLetterEntry, RedriveOutcome, RedriveResult } from '@eventpipe/loader';
-
-export interface Point {
-  t: number;
-  acceptedPerSecond: number | null;
-  loadedPerSecond: number | null;
-  latencyP50: number | null;
-  latencyP95: number | null;
-}
 
 export class ApiError extends Error {
   constructor(

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { getJson, type Envelope } from './api.js';
+import { getJson, type Envelope, type RowLookup, type WarehouseRow } from './api.js';
 
 /** Events kept on the page, newest first: a busy source must not grow the tab without end. */
 const MAX_EVENTS = 200;
@@ -27,17 +27,14 @@ function useDebounced<T>(value: T, ms: number): T {
   return settled;
 }
 
-type Row = { table: string; row: Record<string, unknown> };
-type Lookup = { loaded: false } | ({ loaded: true } & Row);
-
 function WarehouseRow({ source, envelope }: { source: string; envelope: Envelope }) {
-  const [state, setState] = useState<{ row?: Row; note?: string }>({ note: 'Looking it up…' });
+  const [state, setState] = useState<{ row?: WarehouseRow; note?: string }>({ note: 'Looking it up…' });
   const [round, setRound] = useState(0);
   useEffect(() => {
     let current = true;
     const params = { source, messageId: envelope.messageId, type: envelope.type };
     const event = envelope.event.event;
-    getJson<Lookup>('/api/row', typeof event === 'string' ? { ...params, event } : params)
+    getJson<RowLookup>('/api/row', typeof event === 'string' ? { ...params, event } : params)
       .then(
         (found) => current && setState(found.loaded ? { row: found } : { note: 'Not in the warehouse yet.' }),
       )
