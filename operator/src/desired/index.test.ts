@@ -269,6 +269,11 @@ test('spec.console.enabled renders the console with its token from a Secret, ids
   assert.equal(env.EVENTPIPE_CONSOLE_COLLECTOR_METRICS_URL?.value, 'http://shop-metrics:9464/metrics');
   assert.equal(env.EVENTPIPE_CONSOLE_LOADER_METRICS_URL?.value, 'http://shop-metrics:8081/metrics');
   assert.ok(env.EVENTPIPE_WAREHOUSE_URL?.valueFrom?.secretKeyRef);
+  // A large dead letter's envelope is in S3, for the dead-letter page to show and redrive.
+  assert.deepEqual(env.EVENTPIPE_S3_ACCESS_KEY_ID?.valueFrom, {
+    secretKeyRef: { name: 's3-creds', key: 'AWS_ACCESS_KEY_ID' },
+  });
+  assert.ok(env.EVENTPIPE_S3_SECRET_ACCESS_KEY?.valueFrom?.secretKeyRef);
   // No write key, in any form: neither the sources setting nor a write-key Secret reference.
   assert.equal(env.EVENTPIPE_SOURCES, undefined);
   assert.equal(JSON.stringify(c.env).includes('write-keys'), false);

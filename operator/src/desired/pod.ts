@@ -39,7 +39,7 @@ function natsCredentials(spec: EventPipelineSpec): V1EnvVar[] {
 /**
  * Secrets each component reads, as `secretKeyRef` variables: the values never appear in the
  * Deployment. The collector gets the write keys and NATS credentials only; the loader gets NATS, S3
- * and warehouse credentials, never the write keys; the console gets its admin token, NATS and
+ * and warehouse credentials, never the write keys; the console gets its admin token, NATS, S3 and
  * warehouse credentials, never the write keys.
  */
 export function secretVariables(spec: EventPipelineSpec, component: Component): V1EnvVar[] {
@@ -54,6 +54,8 @@ export function secretVariables(spec: EventPipelineSpec, component: Component): 
     return [
       ...(token ? [secretEnv(envName(['console', 'adminToken']), token.name, token.key)] : []),
       ...natsCredentials(spec),
+      // A dead letter too large for its warehouse row is in S3: showing or redriving it reads it there.
+      ...s3Credentials(spec),
       warehouseUrl,
     ];
   }
@@ -69,16 +71,15 @@ export function secretVariables(spec: EventPipelineSpec, component: Component): 
     };
     return [...keys, sources, ...natsCredentials(spec)];
   }
+  return [...natsCredentials(spec), ...s3Credentials(spec), warehouseUrl];
+}
+
+function s3Credentials(spec: EventPipelineSpec): V1EnvVar[] {
   const s3 = spec.staging.s3.credentialsSecretRef;
+  if (!s3) return [];
   return [
-    ...natsCredentials(spec),
-    ...(s3
-      ? [
-          secretEnv(envName(['s3', 'accessKeyId']), s3.name, 'AWS_ACCESS_KEY_ID'),
-          secretEnv(envName(['s3', 'secretAccessKey']), s3.name, 'AWS_SECRET_ACCESS_KEY'),
-        ]
-      : []),
-    warehouseUrl,
+    secretEnv(envName(['s3', 'accessKeyId']), s3.name, 'AWS_ACCESS_KEY_ID'),
+    secretEnv(envName(['s3', 'secretAccessKey']), s3.name, 'AWS_SECRET_ACCESS_KEY'),
   ];
 }
 
