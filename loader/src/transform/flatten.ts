@@ -11,9 +11,16 @@ import { isPlainObject, setOwn } from './values.js';
  */
 export const MAX_FLATTEN_DEPTH = 32;
 
+/** A key as a path segment: NUL cannot be part of a name either, so `a\0b` names like `ab`. */
+function pathSegment(key: string): string {
+  return key.includes('\0') ? key.replaceAll('\0', '') : key;
+}
+
 export interface FlatField {
   path: string[];
   value: unknown;
+  /** The top-level key the field is under, as sent (`path[0]` has NUL removed); fields of one key come together. */
+  top: string;
 }
 
 /**
@@ -23,16 +30,16 @@ export interface FlatField {
  */
 export function flatten(object: Record<string, unknown>, maxDepth = MAX_FLATTEN_DEPTH): FlatField[] {
   const fields: FlatField[] = [];
-  const walk = (value: Record<string, unknown>, prefix: string[]): void => {
+  const walk = (value: Record<string, unknown>, prefix: string[], top: string | undefined): void => {
     for (const [key, item] of Object.entries(value)) {
       if (item === null || item === undefined) continue;
-      // NUL cannot be part of a name either; strip it here so `a\0b` names like `ab`.
-      const path = [...prefix, key.includes('\0') ? key.replaceAll('\0', '') : key];
-      if (isPlainObject(item) && path.length < maxDepth) walk(item, path);
-      else if (!isPlainObject(item) || Object.keys(item).length > 0) fields.push({ path, value: item });
+      const path = [...prefix, pathSegment(key)];
+      if (isPlainObject(item) && path.length < maxDepth) walk(item, path, top ?? key);
+      else if (!isPlainObject(item) || Object.keys(item).length > 0)
+        fields.push({ path, value: item, top: top ?? key });
     }
   };
-  walk(object, []);
+  walk(object, [], undefined);
   return fields;
 }
 

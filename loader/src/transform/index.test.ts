@@ -522,3 +522,31 @@ test('sources become schemas; output is deterministic', () => {
   run(events);
   assert.deepEqual(events, copy);
 });
+
+test('nested objects: each with the column of its top-level key, its leaves in the row, and its displaced keys', () => {
+  const e = envelope('identify', {
+    userId: 'u1',
+    traits: { address: { city: 'Oslo', geo: { lat: 59.9 } }, 'Order ID': 1, n: { 'Item ID': 1, item_id: 2 } },
+    context: { page: { url: 'https://x.test/' } },
+  });
+  const identifies = table([{ envelope: e, enriched: { context_page_url: 'cleaned' } }], 'identifies');
+  assert.deepEqual(identifies.nested?.objects, [
+    [
+      // The enrichment fills `context_page_url`: that leaf is not the object's in the row.
+      {
+        column: 'address',
+        value: { city: 'Oslo', geo: { lat: 59.9 } },
+        leaves: ['address_city', 'address_geo_lat'],
+        rejected: [],
+      },
+      {
+        column: 'n',
+        value: { 'Item ID': 1, item_id: 2 },
+        leaves: ['n_item_id'],
+        rejected: ['traits.n.Item ID'],
+      },
+    ],
+  ]);
+  // `users` rows are merged per column from several identifies: none of their objects is whole.
+  assert.equal(table([e], 'users').nested, undefined);
+});

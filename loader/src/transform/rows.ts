@@ -19,6 +19,8 @@ export interface DraftField {
   /** `fieldId(key)`, computed once. */
   id: string;
   value: unknown;
+  /** A leaf of a nested object: the index of that object (at its top-level key) in the row's `objects`. */
+  object?: number;
 }
 
 export interface DraftRow {
@@ -32,6 +34,21 @@ export interface DraftRow {
   rejected: Record<string, unknown>;
   /** `users` only: the identify's message id, which orders identifies received in the same millisecond. */
   messageId?: string;
+  /**
+   * The objects at the top-level keys of the flattened objects, as sent: what schema planning stores
+   * whole when the column budget cannot flatten them (`NestedObject`).
+   */
+  objects: TopObject[];
+  /** Fields `oneFieldPerColumn` moved to `rejected` (another key of the event filled their column), by key there. */
+  displaced?: { field: DraftField; key: string }[];
+}
+
+/** An object at a top-level key of `context`, `properties` or `traits` (`properties.cart`). */
+export interface TopObject {
+  root: FieldRoot;
+  /** The key as its fields' paths start (NUL removed, as `flatten` does). */
+  key: string;
+  value: unknown;
 }
 
 export interface Draft {
@@ -106,7 +123,7 @@ export function columnValue(
 const ALL_FIXED: ReadonlySet<string> = new Set(Object.keys(FIXED_TYPES));
 
 function emptyRow(): DraftRow {
-  return { common: {}, fields: [], enriched: [], rejected: {} };
+  return { common: {}, fields: [], enriched: [], rejected: {}, objects: [] };
 }
 
 function copyRow(row: DraftRow): DraftRow {
@@ -115,6 +132,7 @@ function copyRow(row: DraftRow): DraftRow {
     fields: [...row.fields],
     enriched: row.enriched,
     rejected: { ...row.rejected },
+    objects: [...row.objects],
   };
 }
 
@@ -142,14 +160,24 @@ function addFields(
     setOwn(row.rejected, sourceKey, cleanStrings(object, ctx.repairs));
     return;
   }
-  for (const { path, value } of flatten(object)) {
+  let top: string | undefined;
+  let index = -1;
+  for (const { path, value, top: topKey } of flatten(object)) {
     const { key, id } = ctx.keys.get(root, path);
     const cleaned = cleanStrings(value, ctx.repairs);
     const stored =
       ctx.rules.arrays === 'text' && typeof cleaned === 'object' && !isLosslessNumber(cleaned)
         ? jsonText(cleaned)
         : cleaned;
-    row.fields.push({ key, id, value: stored });
+    if (path.length === 1) {
+      row.fields.push({ key, id, value: stored });
+      continue;
+    }
+    if (topKey !== top) {
+      top = topKey;
+      index = row.objects.push({ root, key: path[0]!, value: object[topKey] }) - 1;
+    }
+    row.fields.push({ key, id, value: stored, object: index });
   }
 }
 

@@ -12,10 +12,10 @@ import {
   TRAIT_VERSIONS_COLUMN,
   type TableKind,
 } from './columns.js';
-import { rawName, resolveColumnNames, type FieldKey, type FieldRoot } from './names.js';
+import { preferredColumnName, rawName, resolveColumnNames, type FieldKey, type FieldRoot } from './names.js';
 import { columnValue, type DraftField, type DraftRow } from './rows.js';
 import { inferType, lub, parseTimestamp } from './types-infer.js';
-import type { Column, ColumnType, DialectRules, Row, TableBatch } from './types.js';
+import type { Column, ColumnType, DialectRules, NestedObject, Row, TableBatch } from './types.js';
 import { cleanStrings, hasOwnKeys, ownValue, setOwn, toText, utf8Bytes } from './values.js';
 
 /**
@@ -69,14 +69,17 @@ export function oneFieldPerColumn(row: DraftRow, names: ReadonlyMap<string, stri
   if (!shared) return row;
   const kept = new Set(chosen.values());
   const rejected = { ...row.rejected };
+  const displaced: { field: DraftField; key: string }[] = [];
   for (const field of row.fields) {
     if (kept.has(field)) continue;
     const path = `${SOURCE_OBJECT[field.key.root]}.${field.key.path.join('.')}`;
     // A key with NUL or half a surrogate pair cannot be a jsonb key: its id spells them as escapes.
     const storable = cleanStrings(path) === path;
-    setOwn(rejected, storable && !Object.hasOwn(rejected, path) ? path : field.id, field.value);
+    const key = storable && !Object.hasOwn(rejected, path) ? path : field.id;
+    setOwn(rejected, key, field.value);
+    displaced.push({ field, key });
   }
-  return { ...row, fields: row.fields.filter((field) => kept.has(field)), rejected };
+  return { ...row, fields: row.fields.filter((field) => kept.has(field)), rejected, displaced };
 }
 
 /**
@@ -98,7 +101,8 @@ export function mergeLatest(rows: readonly DraftRow[], names: ReadonlyMap<string
     const ordered = [...group].sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
     const fields = new Map<string, DraftField>();
     const versions: Record<string, string> = {};
-    const merged: DraftRow = { common: {}, fields: [], enriched: [], rejected: {} };
+    // Objects are not kept: a `users` row is merged per column, so none of its objects is whole.
+    const merged: DraftRow = { common: {}, fields: [], enriched: [], rejected: {}, objects: [] };
     for (const { row, version } of ordered) {
       Object.assign(merged.common, row.common);
       for (const [key, value] of Object.entries(row.rejected)) setOwn(merged.rejected, key, value);
@@ -237,6 +241,48 @@ function buildRow(draft: DraftRow, names: ReadonlyMap<string, string>, common: R
   return Object.fromEntries(entries) as Row;
 }
 
+/**
+ * The objects of `draft` (`draft.objects`) whose leaves the row holds in columns (named by `names`),
+ * each with the column that would hold it whole (`objectColumn`). Leaves an enrichment overrides are
+ * not the object's in the row; an object with no leaf left in the row is not listed.
+ */
+export function nestedObjects(
+  draft: DraftRow,
+  names: ReadonlyMap<string, string>,
+  objectColumn: (root: FieldRoot, key: string) => string,
+): NestedObject[] | undefined {
+  if (draft.objects.length === 0) return undefined;
+  const overridden = draft.enriched.length === 0 ? undefined : new Set(draft.enriched.map(([name]) => name));
+  const leaves: (string[] | undefined)[] = [];
+  for (const field of draft.fields) {
+    if (field.object === undefined) continue;
+    const column = names.get(field.id)!;
+    if (overridden?.has(column) === true) continue;
+    const list = leaves[field.object];
+    if (list === undefined) leaves[field.object] = [column];
+    else list.push(column);
+  }
+  const rejected: string[][] = [];
+  for (const { field, key } of draft.displaced ?? [])
+    if (field.object !== undefined) (rejected[field.object] ??= []).push(key);
+  const objects: NestedObject[] = [];
+  for (let index = 0; index < draft.objects.length; index++) {
+    const list = leaves[index];
+    if (list === undefined) continue;
+    const { root, key, value } = draft.objects[index]!;
+    const column = objectColumn(root, key);
+    objects.push({
+      column,
+      value: value as Record<string, unknown>,
+      leaves: list,
+      rejected: rejected[index] ?? NONE,
+    });
+  }
+  return objects.length === 0 ? undefined : objects;
+}
+
+const NONE: readonly string[] = [];
+
 export function assembleTable(
   table: string,
   kind: TableKind,
@@ -249,7 +295,21 @@ export function assembleTable(
   const names = resolveColumnNames(keys.values(), COMMON_COLUMNS[kind], rules.maxIdentifierBytes);
   const settled = drafts.map((draft) => oneFieldPerColumn(draft, names));
   const rowsIn = mode === 'latest' ? mergeLatest(settled, names) : settled;
-  const rows = rowsIn.map((draft) => buildRow(draft, names, COMMON_COLUMNS[kind]));
-  const columns = inferColumns(rows, COMMON_COLUMNS[kind], rules);
-  return { table, mode, columns, rows };
+  const common = COMMON_COLUMNS[kind];
+  const rows = rowsIn.map((draft) => buildRow(draft, names, common));
+  const columns = inferColumns(rows, common, rules);
+  const objectColumns = new Map<FieldRoot, Map<string, string>>();
+  const objectColumn = (root: FieldRoot, key: string): string => {
+    let ofRoot = objectColumns.get(root);
+    if (ofRoot === undefined) objectColumns.set(root, (ofRoot = new Map()));
+    let column = ofRoot.get(key);
+    if (column === undefined) {
+      column = preferredColumnName({ root, path: [key] }, common, rules.maxIdentifierBytes);
+      ofRoot.set(key, column);
+    }
+    return column;
+  };
+  const objects = rowsIn.map((draft) => nestedObjects(draft, names, objectColumn));
+  if (!objects.some((list) => list !== undefined)) return { table, mode, columns, rows };
+  return { table, mode, columns, rows, nested: { common, objects } };
 }

@@ -36,6 +36,33 @@ export interface TableBatch {
   /** Union of the columns of all rows, in a stable order (common columns first). */
   columns: Column[];
   rows: Row[];
+  /**
+   * The nested objects of the rows, for schema planning to store one whole in a single column when
+   * the column budget cannot give each of its leaves a column; absent when no row has one.
+   */
+  nested?: NestedObjects;
+}
+
+/**
+ * An object under a top-level key of `context`, `properties` or `traits` whose leaves a row holds in
+ * flattened columns (`properties.cart` for `cart_total`, `cart_items`, …).
+ */
+export interface NestedObject {
+  /** The column that holds the object whole: the column of its top-level key alone (`cart`). */
+  column: string;
+  /** The object as the client sent it (strings not yet cleaned). */
+  value: Record<string, unknown>;
+  /** The columns holding its leaves in the row. */
+  leaves: readonly string[];
+  /** Keys of the row's `_rejected` holding its leaves (two of its keys shared a column). */
+  rejected: readonly string[];
+}
+
+export interface NestedObjects {
+  /** The table's common columns (their types are fixed), to type the columns again after a change. */
+  common: ReadonlySet<string>;
+  /** Per row, at the row's index in `rows`: its nested objects, in the row's key order. */
+  objects: readonly (readonly NestedObject[] | undefined)[];
 }
 
 /** Everything one source contributes to a batch, in the warehouse schema named after the source. */
