@@ -7,7 +7,9 @@
  * - a column only widens losslessly within its family, where the dialect can (`rules.canWiden`):
  *   bigint or double → numeric on PostgreSQL; otherwise it keeps its type, and each value that does
  *   not fit moves to the row's `_rejected`;
- * - columns past `rules.maxColumns`, text past `rules.maxTextBytes` and the values of a row past
+ * - new columns are added while `rules.maxColumns` allows (`budget.ts`): a nested object whose leaves
+ *   cannot all have columns is kept whole, as JSON, in the column of its top-level key;
+ * - values past the column budget, text past `rules.maxTextBytes` and the values of a row past
  *   `rules.maxRowBytes` (the last ones in the row's order) move to `_rejected` too;
  * - every value is cast to its column's final type: text columns receive strings, timestamps UTC
  *   with microseconds, exact numbers their plain decimal digits.
@@ -17,6 +19,7 @@
  */
 import { LosslessNumber } from '@eventpipe/core';
 import { REJECTED_COLUMN, UUID_TS_COLUMN } from '../transform/columns.js';
+import { fitColumnBudget } from './budget.js';
 import { isInt64, isLosslessNumber, plainDecimal, type EventNumber } from '../transform/numbers.js';
 import { fits, normalizeTimestamp } from '../transform/types-infer.js';
 import type { Column, ColumnType, DialectRules, Row, TableBatch } from '../transform/types.js';
@@ -109,7 +112,7 @@ const VALUE_DEPENDENT: ReadonlySet<ColumnType> = new Set(['double', 'numeric']);
  */
 export function planTable(
   existing: ReadonlyMap<string, ExistingColumn> | undefined,
-  batch: TableBatch,
+  input: TableBatch,
   rules: DialectRules,
 ): TablePlan {
   const current = new Map<string, ExistingColumn>(existing ?? []);
@@ -117,14 +120,15 @@ export function planTable(
   const target = new Map<string, Target>();
 
   // One slot stays free for `_rejected` until the table has it; a new table also spends one on uuid_ts.
-  let slots = rules.maxColumns - (existing ? current.size : 1) - (current.has(REJECTED_COLUMN) ? 0 : 1);
+  const slots = rules.maxColumns - (existing ? current.size : 1) - (current.has(REJECTED_COLUMN) ? 0 : 1);
+  const fit = fitColumnBudget(new Set(current.keys()), input, Math.max(0, slots), rules);
+  const batch = fit.batch;
   for (const column of batch.columns) {
     if (column.name === REJECTED_COLUMN || column.name === UUID_TS_COLUMN) continue;
     const stored = current.get(column.name);
     if (stored === undefined) {
       // Past the budget the column gets no target, so its values go to `_rejected`.
-      if (slots > 0) {
-        slots--;
+      if (fit.added.has(column.name)) {
         const checked = column.mixed === true || VALUE_DEPENDENT.has(column.type);
         const type = checked
           ? bestType(column.type, batch.rows, column.name, rules, () => true)

@@ -48,6 +48,18 @@ test('Segment models run unchanged on PostgreSQL, whatever the batching', async 
           `${query.name} (batches of ${size})`,
         );
       }
+      // Past the column budget: the object is JSON text that PostgreSQL reads through a cast, and
+      // what has no column at all is in `_rejected`.
+      const { rows: settings } = await db.query(
+        `SELECT preferences::jsonb->'notifications'->'push'->>'enabled' AS push,` +
+          ` json_extract_path_text(preferences::json, 'theme') AS theme, _rejected` +
+          ` FROM backend.settings_saved WHERE preferences IS NOT NULL OR _rejected IS NOT NULL ORDER BY received_at`,
+      );
+      assert.deepEqual(settings, [
+        { push: 'true', theme: 'dark', _rejected: null },
+        { push: null, theme: null, _rejected: { region: 'eu' } },
+        { push: null, theme: null, _rejected: { more_a: 1 } },
+      ]);
       const { rows } = await db.query(
         `SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns` +
           ` WHERE table_schema IN ('web', 'ios', 'backend') ORDER BY 1, 2, 3`,

@@ -152,7 +152,41 @@ const events = (): Envelope[] => [
     event: 'Invoice Paid',
     properties: { 'Order ID': 'o-1', amount: 1999 },
   }),
+  ...settingsSaved(),
 ];
+
+/**
+ * A table that reaches the column budget (1,600 columns, one kept for `_rejected`): a settings
+ * screen whose every setting is a property. Its 9 common columns and 1,585 settings leave 5 slots:
+ * an object of 6 leaves is kept whole in one column, then 2 leaves and 2 scalars take 4 slots and
+ * a scalar the last; what comes after has no column and goes to `_rejected`.
+ */
+export const SETTINGS_PREFERENCES = {
+  theme: 'dark',
+  notifications: { email: true, sms: false, push: { enabled: true, quietHours: [22, 7] } },
+  shortcuts: ['g i', 'g s'],
+  note: null,
+};
+
+function settingsSaved(): Envelope[] {
+  const saved = (seconds: number, properties: Record<string, unknown>) =>
+    envelope('backend', 'track', seconds, { userId: 'user-1', event: 'Settings Saved', properties });
+  const settings = Array.from({ length: 5 }, (_, event) =>
+    saved(
+      200 + event,
+      Object.fromEntries(
+        Array.from({ length: 317 }, (_, i) => [`s${String(event * 317 + i).padStart(4, '0')}`, i]),
+      ),
+    ),
+  );
+  return [
+    ...settings,
+    saved(210, { preferences: SETTINGS_PREFERENCES }),
+    saved(211, { layout: { columns: 2, dense: true }, beta: true }),
+    saved(212, { language: 'de', region: 'eu' }),
+    saved(213, { more: { a: 1 } }),
+  ];
+}
 
 /** The workload; its sources (`web`, `ios`, `backend`) and so its schemas start with `prefix`. */
 export function workload(prefix = ''): Envelope[] {
@@ -338,6 +372,24 @@ const QUERIES: CompatQuery[] = [
     name: 'server-side track by the same order id',
     sql: 'SELECT user_id, order_id, amount FROM backend.invoice_paid',
     expected: [{ user_id: 'user-1', order_id: 'o-1', amount: 1999 }],
+  },
+  {
+    name: 'an object past the column budget, whole as JSON text in the column of its key',
+    sql:
+      'SELECT preferences, layout_columns, layout_dense, beta, language FROM backend.settings_saved' +
+      ` WHERE preferences LIKE '%"theme":"dark"%' OR layout_columns IS NOT NULL OR language IS NOT NULL` +
+      ' ORDER BY received_at',
+    expected: [
+      {
+        preferences: JSON.stringify(SETTINGS_PREFERENCES),
+        layout_columns: null,
+        layout_dense: null,
+        beta: null,
+        language: null,
+      },
+      { preferences: null, layout_columns: 2, layout_dense: true, beta: true, language: null },
+      { preferences: null, layout_columns: null, layout_dense: null, beta: null, language: 'de' },
+    ],
   },
 ];
 

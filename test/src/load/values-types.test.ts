@@ -260,3 +260,55 @@ test('an event with more values than a PostgreSQL row holds loads, the values pa
     assert.ok(!(inColumn && name in rejected), `${name} twice`);
   }
 });
+
+test('past the column budget an object is kept whole in the column of its key: JSON text, or jsonb with arrays: native', async () => {
+  // 1,590 flags leave 3 of the 1,593 slots a new event table has for properties: the cart's 5 leaves
+  // do not fit, its one column does, and the scalar after it takes another slot.
+  const flags = Object.fromEntries(Array.from({ length: 1590 }, (_, i) => [`f${i}`, i % 2 === 0]));
+  const cart =
+    '{"id":12345678901234567891,"ratio":0.1000000000000000000001,"items":[{"sku":"a","qty":2}],' +
+    '"coupon":{"code":"X","note":null},"tags":[]}';
+  const properties = `${JSON.stringify(flags).slice(0, -1)},"cart":${cart},"after":1}`;
+  const native = createPostgresWarehouse(
+    {
+      warehouse: {
+        kind: 'postgres',
+        url: suite.server.url,
+        metaSchema: '_eventpipe',
+        arrays: 'native',
+        lockTimeoutMs: 5000,
+      },
+    },
+    { log: testLogger('test') },
+  );
+  try {
+    const nativeRules: DialectRules = { ...postgresRules, arrays: 'native' };
+    for (const [source, warehouse, rules] of [
+      ['budtext', suite.warehouse, postgresRules],
+      ['budnative', native, nativeRules],
+    ] as const) {
+      const result = await warehouse.load(
+        batchOf(`${source}-1`, [decoded(source, 'Wide', properties)], rules),
+      );
+      assert.deepEqual(result.rejectedByTable, {}, source);
+      const types = await columnTypes(source, 'wide');
+      assert.equal(types.cart, rules.arrays === 'native' ? 'jsonb' : 'text');
+      assert.ok(!Object.keys(types).some((name) => name.startsWith('cart_')));
+      const [row] = await rows(
+        `SELECT cart::text AS text, cart::jsonb @> $1::jsonb AND $1::jsonb @> cart::jsonb AS same,` +
+          ` cart::jsonb->'coupon'->>'code' AS code, after, f1589 FROM ${source}.wide`,
+        [cart],
+      );
+      assert.deepEqual(row, {
+        // JSON text is the client's own text; jsonb holds the same content (its own key order).
+        text: rules.arrays === 'native' ? row!.text : cart,
+        same: true,
+        code: 'X',
+        after: '1',
+        f1589: false,
+      });
+    }
+  } finally {
+    await native.close();
+  }
+});

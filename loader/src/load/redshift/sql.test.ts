@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { planTable, redshiftRules, type ExistingColumn } from '../../schema/index.js';
 import { COMMON_COLUMNS } from '../../transform/columns.js';
 import { preferredColumnName } from '../../transform/names.js';
+import { transform } from '../../transform/index.js';
 import type { Column, TableBatch } from '../../transform/types.js';
+import type { Envelope } from '@eventpipe/core';
 import { InvalidIdentifierError } from '../dialect.js';
 import * as sql from './sql.js';
 
@@ -442,4 +444,37 @@ test('journal and dead-letter texts longer than a VARCHAR are cut visibly, on a 
       ' FROM "_eventpipe"."dead_letters" WHERE "origin" = $1::VARCHAR AND "stream_sequence" = $2::BIGINT',
   );
   assert.deepEqual(dead.values, ['EVENTS-20240501T100000Z', 7, 'web', 'm1', 'badvalue', '{}']);
+});
+
+test('column budget: an object its last slots cannot flatten is added as one column, VARCHAR or SUPER', () => {
+  const cart = { total: 12.5, items: [{ sku: 'a' }], coupon: { code: 'X' } };
+  for (const arrays of ['text', 'native'] as const) {
+    const rules = { ...redshiftRules, arrays };
+    const envelope: Envelope = {
+      v: 1,
+      sourceId: 'web',
+      type: 'track',
+      messageId: 'm1',
+      receivedAt: '2024-05-01T12:00:00.000Z',
+      event: { type: 'track', messageId: 'm1', event: 'Order Completed', properties: { cart } },
+    };
+    const batch = transform([{ envelope }], rules)[0]!.tables.find((t) => t.table === 'order_completed')!;
+    // The table has every other column of the batch and fillers up to two free slots (one more is
+    // kept for `_rejected`, which it has): the object's three leaves do not fit, its one column does.
+    const existing = new Map<string, ExistingColumn>([
+      ['uuid_ts', 'timestamp'],
+      ['_rejected', 'json'],
+    ]);
+    for (const c of batch.columns) if (!c.name.startsWith('cart_')) existing.set(c.name, c.type);
+    for (let i = 0; existing.size < redshiftRules.maxColumns - 2; i++) existing.set(`f${i}`, 'bigint');
+    const plan = planTable(existing, batch, rules);
+    assert.deepEqual(
+      plan.migrations.flatMap((m) => texts(sql.migration(orders, m))),
+      [
+        `ALTER TABLE "web"."order_completed" ADD COLUMN "cart" ${arrays === 'text' ? 'VARCHAR(256) ENCODE ZSTD' : 'SUPER'}`,
+      ],
+    );
+    assert.deepEqual(plan.batch.rows[0]!.cart, arrays === 'text' ? JSON.stringify(cart) : cart);
+    assert.equal(plan.rejectedValues, 0);
+  }
 });
