@@ -185,14 +185,15 @@ export const ConfigSchema = Type.Object({
       /** Schema holding loads, migrations and dead letters. */
       metaSchema: Type.String({ default: '_eventpipe', pattern: '^[a-z_][a-z0-9_]*$' }),
       /**
-       * How arrays (and objects nested too deep to flatten) are stored: `text`, JSON text in a text
-       * column as Segment stores them (`LIKE`, `JSON_EXTRACT_PATH_TEXT` work); `native`, in a jsonb
-       * (PostgreSQL) or SUPER (Redshift) column. Applies to columns created from then on.
+       * How the values stored as JSON are stored — arrays, objects nested too deep to flatten, and
+       * objects kept whole because the column budget cannot flatten them: `text`, JSON text in a
+       * text column as Segment stores arrays (`LIKE`, `JSON_EXTRACT_PATH_TEXT` work); `native`, in a
+       * jsonb (PostgreSQL) or SUPER (Redshift) column. Applies to columns created from then on.
        */
       arrays: Type.Union([Type.Literal('text'), Type.Literal('native')], {
         default: 'text',
         description:
-          'arrays and objects nested past flattening: text (JSON text, as Segment) or native (jsonb / SUPER), for columns created from then on',
+          'arrays, objects nested past flattening and objects past the column budget: text (JSON text, as Segment) or native (jsonb / SUPER), for columns created from then on',
       }),
     },
     { default: {} },
