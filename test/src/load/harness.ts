@@ -18,18 +18,7 @@ export function usePostgresWarehouse(): WarehouseSuite {
   const suite = {} as WarehouseSuite;
   before(async () => {
     suite.server = await startPostgres();
-    suite.warehouse = createPostgresWarehouse(
-      {
-        warehouse: {
-          kind: 'postgres',
-          url: suite.server.url,
-          metaSchema: '_eventpipe',
-          arrays: 'text',
-          lockTimeoutMs: 5000,
-        },
-      },
-      { log: testLogger('test') },
-    );
+    suite.warehouse = anotherWarehouse(suite);
     await suite.warehouse.init();
     suite.db = new pg.Pool({ connectionString: suite.server.url, max: 2 });
     // Outage tests kill the server under this pool's idle connections; the next query reconnects.
@@ -41,4 +30,26 @@ export function usePostgresWarehouse(): WarehouseSuite {
     await suite.server?.dispose();
   });
   return suite;
+}
+
+/**
+ * A warehouse on the suite's server besides `suite.warehouse`: a second loader, or one that stores
+ * JSON values natively (`arrays`). Close it when done.
+ */
+export function anotherWarehouse(
+  suite: Pick<WarehouseSuite, 'server'>,
+  arrays: 'text' | 'native' = 'text',
+): Warehouse {
+  return createPostgresWarehouse(
+    {
+      warehouse: {
+        kind: 'postgres',
+        url: suite.server.url,
+        metaSchema: '_eventpipe',
+        arrays,
+        lockTimeoutMs: 5000,
+      },
+    },
+    { log: testLogger('test') },
+  );
 }

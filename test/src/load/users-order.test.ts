@@ -7,15 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Envelope } from '@eventpipe/core';
-import {
-  createPostgresWarehouse,
-  postgresRules,
-  transform,
-  type LoadBatch,
-} from '@eventpipe/loader/internal';
-import { usePostgresWarehouse } from './harness.js';
+import { postgresRules, transform, type LoadBatch } from '@eventpipe/loader/internal';
+import { anotherWarehouse, usePostgresWarehouse } from './harness.js';
 import { EXPECTED_USER, SCENARIOS, identifies, loadEveryWay } from './users-order.js';
-import { testLogger } from '../secrets.js';
 
 const suite = usePostgresWarehouse();
 
@@ -35,18 +29,7 @@ const user = async (schema: string) =>
   ).rows;
 
 test('users: the same identifies in any batching and commit order give the same row, latest per trait', async () => {
-  const second = createPostgresWarehouse(
-    {
-      warehouse: {
-        kind: 'postgres',
-        url: suite.server.url,
-        metaSchema: '_eventpipe',
-        arrays: 'text',
-        lockTimeoutMs: 5000,
-      },
-    },
-    { log: testLogger('test') },
-  );
+  const second = anotherWarehouse(suite);
   try {
     await loadEveryWay(batchOf, [suite.warehouse, second]);
   } finally {

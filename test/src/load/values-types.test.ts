@@ -6,15 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeEnvelope } from '@eventpipe/core';
-import {
-  createPostgresWarehouse,
-  postgresRules,
-  transform,
-  type DialectRules,
-  type LoadBatch,
-} from '@eventpipe/loader/internal';
-import { usePostgresWarehouse } from './harness.js';
-import { testLogger } from '../secrets.js';
+import { postgresRules, transform, type DialectRules, type LoadBatch } from '@eventpipe/loader/internal';
+import { anotherWarehouse, usePostgresWarehouse } from './harness.js';
 
 const suite = usePostgresWarehouse();
 let sequence = 0;
@@ -132,18 +125,7 @@ test('lone surrogates load as U+FFFD in text and jsonb columns alike; the event 
     decoded('sur', 'Typed', `{"title":1,"n":"x${half}","count":"x${half}"}`),
   ];
   const nativeRules: DialectRules = { ...postgresRules, arrays: 'native' };
-  const native = createPostgresWarehouse(
-    {
-      warehouse: {
-        kind: 'postgres',
-        url: suite.server.url,
-        metaSchema: '_eventpipe',
-        arrays: 'native',
-        lockTimeoutMs: 5000,
-      },
-    },
-    { log: testLogger('test') },
-  );
+  const native = anotherWarehouse(suite, 'native');
   try {
     const [first, second] = [batchOf('sur-1', [events[0]!]), batchOf('sur-2', [events[1]!])];
     await suite.warehouse.load(first);
@@ -269,18 +251,7 @@ test('past the column budget an object is kept whole in the column of its key: J
     '{"id":12345678901234567891,"ratio":0.1000000000000000000001,"items":[{"sku":"a","qty":2}],' +
     '"coupon":{"code":"X","note":null},"tags":[]}';
   const properties = `${JSON.stringify(flags).slice(0, -1)},"cart":${cart},"after":1}`;
-  const native = createPostgresWarehouse(
-    {
-      warehouse: {
-        kind: 'postgres',
-        url: suite.server.url,
-        metaSchema: '_eventpipe',
-        arrays: 'native',
-        lockTimeoutMs: 5000,
-      },
-    },
-    { log: testLogger('test') },
-  );
+  const native = anotherWarehouse(suite, 'native');
   try {
     const nativeRules: DialectRules = { ...postgresRules, arrays: 'native' };
     for (const [source, warehouse, rules] of [
