@@ -326,6 +326,30 @@ test('planning is deterministic and leaves its input untouched', () => {
   assert.deepEqual(input, copy);
 });
 
+test('a row is returned as it is when nothing changes, copied with its keys when only forms change, rebuilt when it loses a value', () => {
+  const same = { id: 'a', at: '2024-05-01T12:34:56.123456Z', n: 1 };
+  const reformed = { id: 'b', at: '2024-05-01T12:34:56.123Z', n: 2, _rejected: { x: 1 } };
+  const rebuilt = { id: 'c', at: '2024-05-01T12:34:56.1Z', n: 'lots', s: null };
+  const input = batch([same, reformed, rebuilt]);
+  const copy = structuredClone(input);
+  const [first, second, third] = planTable(existing({ at: 'timestamp', n: 'bigint' }), input, postgresRules)
+    .batch.rows;
+  assert.equal(first, same);
+  assert.notEqual(second, reformed);
+  assert.deepEqual(Object.entries(second!), [
+    ['id', 'b'],
+    ['at', '2024-05-01T12:34:56.123000Z'],
+    ['n', 2],
+    ['_rejected', { x: 1 }],
+  ]);
+  assert.deepEqual(Object.entries(third!), [
+    ['id', 'c'],
+    ['at', '2024-05-01T12:34:56.100000Z'],
+    ['_rejected', { n: 'lots' }],
+  ]);
+  assert.deepEqual(input, copy);
+});
+
 test('PostgreSQL: values past what a heap tuple holds go to _rejected, the first ones in the row stay', () => {
   const values = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`n${i}`, i]));
   const row = { id: '1', ...values };

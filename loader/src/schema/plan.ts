@@ -330,16 +330,21 @@ function exactNumber(value: EventNumber): LosslessNumber {
  * that cannot be stored (no column for it, does not fit the column's type or limits, text too long)
  * moved into `_rejected`, merged with what the transform already put there. Null values are left out.
  *
- * A row that needs none of this (the common case) is returned as it is, not copied: a batch's rows
- * are its largest allocation, and the load only reads them by column name. A row that does change is
- * rebuilt once, keys in its own order, `_rejected` last, with `Object.fromEntries` (a fast-mode object,
- * see transform/table.ts). Either way the planned rows of a batch are the same every time.
+ * A row that needs none of this is returned as it is, not copied: a batch's rows are its largest
+ * allocation, and the load only reads them by column name. A row whose values only change form (a
+ * timestamp written with six digits, a number as text) is cloned with the same keys, which keeps
+ * V8's shape of the row and costs a fraction of a rebuild; nearly every row is one of these, since
+ * clients send milliseconds. A row that loses values (to `_rejected`, or nulls left out) is rebuilt
+ * once, keys in its own order, `_rejected` last, with `Object.fromEntries` (a fast-mode object, see
+ * transform/table.ts). Either way the planned rows of a batch are the same every time.
  */
 class Placement {
   /** Values the planned rows hold in `_rejected`. */
   rejected = 0;
   /** The columns that received a value, with the longest text value in UTF-8 bytes (0 for other types). */
   readonly placedBytes = new Map<string, number>();
+  /** The verdicts on the values of the row being placed, in its key order (one array for all rows: its length is that of the longest row). */
+  private readonly verdicts: unknown[] = [];
 
   constructor(
     private readonly target: ReadonlyMap<string, Target>,
@@ -353,48 +358,54 @@ class Placement {
       rejected = isPlainObject(carried) ? Object.keys(carried).length : 1;
     // Only a non-empty object stays as it is: an empty one is dropped, and anything else (never
     // expected from the transform) is kept under the name `_rejected` by the rebuild.
-    let rebuilt =
+    let reshaped =
       carried !== undefined &&
-      (!(isPlainObject(carried) && hasOwnKeys(carried)) || storableJson(carried, this.rules) !== carried)
-        ? this.startRebuild(row, undefined)
-        : undefined;
+      (!(isPlainObject(carried) && hasOwnKeys(carried)) || storableJson(carried, this.rules) !== carried);
+    let changed = false;
     const budget = this.budgetFor(row);
+    const verdicts = this.verdicts;
+    let index = 0;
     for (const name in row) {
       if (name === REJECTED_COLUMN) continue;
       const value = row[name];
+      // Each value's verdict is taken once (the row budget counts what it takes).
       const placed = this.verdict(name, value, budget);
+      verdicts[index++] = placed;
       if (placed === REJECT) rejected++;
       else if (placed !== SKIP) this.measure(name, placed);
-      // Each value's verdict is taken once: the first one that changes the row starts its rebuild.
-      if (placed !== value && rebuilt === undefined) rebuilt = this.startRebuild(row, name);
-      if (rebuilt === undefined) continue;
-      if (placed === REJECT) setOwn(rebuilt.rejected, name, storableJson(value, this.rules));
-      else if (placed !== SKIP) rebuilt.entries.push([name, placed]);
+      if (placed === REJECT || placed === SKIP) reshaped = true;
+      else if (placed !== value) changed = true;
     }
     this.rejected += rejected;
-    if (rebuilt === undefined) return row;
-    if (hasOwnKeys(rebuilt.rejected)) rebuilt.entries.push([REJECTED_COLUMN, rebuilt.rejected]);
-    return Object.fromEntries(rebuilt.entries) as Row;
+    if (reshaped) return this.rebuild(row, verdicts);
+    if (changed) return this.reform(row, verdicts);
+    return row;
   }
 
-  /**
-   * The start of a changed row's rebuild: the `_rejected` it carried, made storable, and the values
-   * before `upTo`, which are placed as they are (every value before the first change is unchanged).
-   */
-  private startRebuild(row: Row, upTo: string | undefined) {
-    const carried = row[REJECTED_COLUMN];
-    const stored = storableJson(carried, this.rules);
+  /** `row` with its values replaced by their verdicts, keys unchanged. */
+  private reform(row: Row, verdicts: readonly unknown[]): Row {
+    const copy: Row = { ...row };
+    let index = 0;
+    for (const name in row) if (name !== REJECTED_COLUMN) setOwn(copy, name, verdicts[index++]);
+    return copy;
+  }
+
+  /** `row` with the values rejected moved into its `_rejected`, the nulls left out, the rest replaced. */
+  private rebuild(row: Row, verdicts: readonly unknown[]): Row {
+    const stored = storableJson(row[REJECTED_COLUMN], this.rules);
     const rejected: Record<string, unknown> = isPlainObject(stored) ? { ...stored } : {};
     if (stored !== undefined && stored !== null && !isPlainObject(stored))
       setOwn(rejected, REJECTED_COLUMN, stored);
     const entries: [string, unknown][] = [];
-    if (upTo !== undefined) {
-      for (const name in row) {
-        if (name === upTo) break;
-        if (name !== REJECTED_COLUMN) entries.push([name, row[name]]);
-      }
+    let index = 0;
+    for (const name in row) {
+      if (name === REJECTED_COLUMN) continue;
+      const placed = verdicts[index++];
+      if (placed === REJECT) setOwn(rejected, name, storableJson(row[name], this.rules));
+      else if (placed !== SKIP) entries.push([name, placed]);
     }
-    return { entries, rejected };
+    if (hasOwnKeys(rejected)) entries.push([REJECTED_COLUMN, rejected]);
+    return Object.fromEntries(entries) as Row;
   }
 
   private fits(column: Target, value: unknown): boolean {
