@@ -51,8 +51,9 @@ export function fitColumnBudget(
   };
 
   let changed = false;
+  const nested = batch.nested?.objects();
   const rows = batch.rows.map((row, index) => {
-    const objects = batch.nested?.objects[index];
+    const objects = nested?.[index];
     const ofLeaf = new Map<string, NestedObject>();
     for (const object of objects ?? []) for (const leaf of object.leaves) ofLeaf.set(leaf, object);
     const decided = new Set<NestedObject>();

@@ -22,3 +22,11 @@ test('fields differing in root, path or nesting stay distinct', () => {
   ];
   assert.equal(new Set(ids).size, ids.length);
 });
+
+test('walking a path segment by segment finds the same interned field as asking for the path', () => {
+  const keys = new FieldKeys();
+  const walked = keys.field(keys.child(keys.child(keys.root('context'), 'page'), 'url'));
+  assert.equal(keys.get('context', ['page', 'url']), walked);
+  assert.deepEqual(walked.key, { root: 'context', path: ['page', 'url'] });
+  assert.notEqual(keys.field(keys.child(keys.root('trait'), 'page')), keys.get('context', ['page']));
+});

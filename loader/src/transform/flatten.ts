@@ -1,7 +1,9 @@
 /**
- * Nested objects → flat fields (pure): `{a: {b: 1}}` → `[{path: ['a', 'b'], value: 1}]`.
+ * Nested objects → flat fields (pure): `{a: {b: 1}}` → the field `a.b` with the value 1.
  */
-import { isPlainObject, setOwn } from './values.js';
+import type { FieldKeys, InternedField, KeyNode } from './field-keys.js';
+import type { FieldRoot } from './names.js';
+import { hasOwnKeys, isPlainObject, setOwn } from './values.js';
 
 /**
  * Object levels flattened into columns: every level, as Segment does, up to a bound no real payload
@@ -16,31 +18,33 @@ function pathSegment(key: string): string {
   return key.includes('\0') ? key.replaceAll('\0', '') : key;
 }
 
-export interface FlatField {
-  path: string[];
-  value: unknown;
-  /** The top-level key the field is under, as sent (`path[0]` has NUL removed); fields of one key come together. */
-  top: string;
-}
-
 /**
- * Leaves of `object` up to `maxDepth` levels; arrays and deeper objects are leaves (loaded as JSON).
- * Nulls and empty objects produce no field: a missing column reads as NULL, which is what they hold.
- * Keys keep the order of the object; the caller names and sorts columns.
+ * Calls `visit` with each leaf of `object` up to `maxDepth` levels, its field key interned in `keys`
+ * under `root`, and the top-level key it is under, as sent (the key's `path[0]` has NUL removed);
+ * the leaves of one top-level key come one after another. Arrays and deeper objects are leaves
+ * (loaded as JSON). Nulls and empty objects are not: a missing column reads as NULL, which is what
+ * they hold. Keys keep the order of the object; the caller names and sorts columns.
+ *
+ * A callback rather than a list of fields: this runs for every event, and the transform keeps
+ * nothing of a leaf but its interned key and its value.
  */
-export function flatten(object: Record<string, unknown>, maxDepth = MAX_FLATTEN_DEPTH): FlatField[] {
-  const fields: FlatField[] = [];
-  const walk = (value: Record<string, unknown>, prefix: string[], top: string | undefined): void => {
-    for (const [key, item] of Object.entries(value)) {
+export function flatten(
+  object: Record<string, unknown>,
+  keys: FieldKeys,
+  root: FieldRoot,
+  visit: (field: InternedField, value: unknown, top: string) => void,
+  maxDepth = MAX_FLATTEN_DEPTH,
+): void {
+  const walk = (value: Record<string, unknown>, at: KeyNode, top: string | undefined): void => {
+    for (const key of Object.keys(value)) {
+      const item = value[key];
       if (item === null || item === undefined) continue;
-      const path = [...prefix, pathSegment(key)];
-      if (isPlainObject(item) && path.length < maxDepth) walk(item, path, top ?? key);
-      else if (!isPlainObject(item) || Object.keys(item).length > 0)
-        fields.push({ path, value: item, top: top ?? key });
+      const node = keys.child(at, pathSegment(key));
+      if (isPlainObject(item) && node.path.length < maxDepth) walk(item, node, top ?? key);
+      else if (!isPlainObject(item) || hasOwnKeys(item)) visit(keys.field(node), item, top ?? key);
     }
   };
-  walk(object, [], undefined);
-  return fields;
+  walk(object, keys.root(root), undefined);
 }
 
 /**

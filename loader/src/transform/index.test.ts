@@ -530,7 +530,7 @@ test('nested objects: each with the column of its top-level key, its leaves in t
     context: { page: { url: 'https://x.test/' } },
   });
   const identifies = table([{ envelope: e, enriched: { context_page_url: 'cleaned' } }], 'identifies');
-  assert.deepEqual(identifies.nested?.objects, [
+  assert.deepEqual(identifies.nested?.objects(), [
     [
       // The enrichment fills `context_page_url`: that leaf is not the object's in the row.
       {

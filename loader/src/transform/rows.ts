@@ -162,23 +162,22 @@ function addFields(
   }
   let top: string | undefined;
   let index = -1;
-  for (const { path, value, top: topKey } of flatten(object)) {
-    const { key, id } = ctx.keys.get(root, path);
+  flatten(object, ctx.keys, root, ({ key, id }, value, topKey) => {
     const cleaned = cleanStrings(value, ctx.repairs);
     const stored =
       ctx.rules.arrays === 'text' && typeof cleaned === 'object' && !isLosslessNumber(cleaned)
         ? jsonText(cleaned)
         : cleaned;
-    if (path.length === 1) {
+    if (key.path.length === 1) {
       row.fields.push({ key, id, value: stored });
-      continue;
+      return;
     }
     if (topKey !== top) {
       top = topKey;
-      index = row.objects.push({ root, key: path[0]!, value: object[topKey] }) - 1;
+      index = row.objects.push({ root, key: key.path[0]!, value: object[topKey] }) - 1;
     }
     row.fields.push({ key, id, value: stored, object: index });
-  }
+  });
 }
 
 /** Columns every event table shares: ids, the four times, context, enrichments. */

@@ -145,11 +145,9 @@ const MAX_MILLIS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
  * it out of years 1–9999).
  */
 export function normalizeTimestamp(text: string): string | undefined {
-  const parsed = parseTimestampParts(text);
+  const parsed = exactTimestamp(text);
   if (!parsed) return undefined;
   const { millis, subMillis, fractionStart, fractionEnd, utc } = parsed;
-  if (millis < MIN_MILLIS || millis > MAX_MILLIS) return undefined;
-  if (subMillis.length > 3 && !/^0+$/.test(subMillis.slice(3))) return undefined;
   const digits = fractionEnd - fractionStart;
   if (utc) {
     // Already in UTC: the same fields, only the fraction written with six digits (years 1–9999 are
@@ -162,9 +160,21 @@ export function normalizeTimestamp(text: string): string | undefined {
   return `${iso.slice(0, 23)}${subMillis.slice(0, 3).padEnd(3, '0')}Z`;
 }
 
-/** True when `value` is an ISO-8601 date-time string that loads as a timestamp, exactly. */
+/** The parts of `text` when it is a timestamp both warehouses store exactly (`normalizeTimestamp`). */
+function exactTimestamp(text: string): ParsedTimestamp | undefined {
+  const parsed = parseTimestampParts(text);
+  if (!parsed || parsed.millis < MIN_MILLIS || parsed.millis > MAX_MILLIS) return undefined;
+  const { subMillis } = parsed;
+  if (subMillis.length > 3 && !/^0+$/.test(subMillis.slice(3))) return undefined;
+  return parsed;
+}
+
+/**
+ * True when `value` is an ISO-8601 date-time string that loads as a timestamp, exactly. (Asked of
+ * every string of every row, so it does not write the normalised form.)
+ */
 export function isTimestamp(value: unknown): value is string {
-  return typeof value === 'string' && normalizeTimestamp(value) !== undefined;
+  return typeof value === 'string' && exactTimestamp(value) !== undefined;
 }
 
 /**

@@ -61,8 +61,8 @@ export interface NestedObject {
 export interface NestedObjects {
   /** The table's common columns (their types are fixed), to type the columns again after a change. */
   common: ReadonlySet<string>;
-  /** Per row, at the row's index in `rows`: its nested objects, in the row's key order. */
-  objects: readonly (readonly NestedObject[] | undefined)[];
+  /** Per row, at the row's index in `rows`: its nested objects, in the row's key order (listed on the first call). */
+  objects(): readonly (readonly NestedObject[] | undefined)[];
 }
 
 /** Everything one source contributes to a batch, in the warehouse schema named after the source. */

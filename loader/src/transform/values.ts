@@ -70,25 +70,33 @@ function cleanString(text: string, repairs: TextRepairs | undefined): string {
  */
 export function cleanStrings(value: unknown, repairs?: TextRepairs): unknown {
   if (typeof value === 'string') return cleanString(value, repairs);
+  // Arrays and objects are copied only from their first change on: this runs on every value of
+  // every event, and almost none changes.
   if (Array.isArray(value)) {
-    let changed = false;
-    const out = value.map((item) => {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
       const cleaned = cleanStrings(item, repairs);
-      if (cleaned !== item) changed = true;
-      return cleaned;
-    });
-    return changed ? out : value;
+      if (out === undefined && cleaned !== item) out = value.slice(0, i);
+      out?.push(cleaned);
+    }
+    return out ?? value;
   }
   if (isPlainObject(value)) {
-    let changed = false;
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
+    let out: Record<string, unknown> | undefined;
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const item = value[key];
       const cleanKey = cleanString(key, repairs);
       const cleaned = cleanStrings(item, repairs);
-      if (cleanKey !== key || cleaned !== item) changed = true;
-      setOwn(out, cleanKey, cleaned);
+      if (out === undefined && (cleanKey !== key || cleaned !== item)) {
+        out = {};
+        for (let j = 0; j < i; j++) setOwn(out, keys[j]!, value[keys[j]!]);
+      }
+      if (out !== undefined) setOwn(out, cleanKey, cleaned);
     }
-    return changed ? out : value;
+    return out ?? value;
   }
   return value;
 }
