@@ -174,7 +174,10 @@ export const LoaderSpecSchema = Type.Object(
       {
         maxEvents: config.loader.properties.batchMaxEvents,
         maxBytes: config.loader.properties.batchMaxBytes,
-        maxAge: Duration('1s', 'a batch is loaded when it is this old, if not full before'),
+        maxAge: Duration(
+          `${config.loader.properties.batchMaxAgeMs.default}ms`,
+          'a batch is loaded when it is this old, if not full before',
+        ),
       },
       { default: {} },
     ),
