@@ -81,7 +81,7 @@ export function fitColumnBudget(
     }
     if (whole.length === 0) return row;
     changed = true;
-    return keptWhole(row, whole, rules);
+    return keptWhole(row, whole, ofLeaf, rules);
   });
   if (!changed) return { batch, added };
 
@@ -93,15 +93,20 @@ export function fitColumnBudget(
 
 /**
  * `row` with each of `objects` whole in its column, where its first leaf was, and its leaves taken
- * out, also from `_rejected`: a leaf two keys shared is inside the object now.
+ * out, also from `_rejected`: a leaf two keys shared is inside the object now. `ofLeaf` maps the
+ * row's leaf columns to their objects (kept whole or not).
  */
-function keptWhole(row: Row, objects: readonly NestedObject[], rules: Pick<DialectRules, 'arrays'>): Row {
-  const objectOf = new Map<string, NestedObject>();
-  for (const object of objects) for (const leaf of object.leaves) objectOf.set(leaf, object);
+function keptWhole(
+  row: Row,
+  objects: readonly NestedObject[],
+  ofLeaf: ReadonlyMap<string, NestedObject>,
+  rules: Pick<DialectRules, 'arrays'>,
+): Row {
   const entries: [string, unknown][] = [];
   const placed = new Set<NestedObject>();
   for (const name in row) {
-    const object = objectOf.get(name);
+    const leafOf = ofLeaf.get(name);
+    const object = leafOf !== undefined && objects.includes(leafOf) ? leafOf : undefined;
     if (object === undefined) {
       entries.push([name, row[name]]);
     } else if (!placed.has(object)) {
