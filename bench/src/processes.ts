@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { memoryCgroup, POD_MEMORY_LIMIT } from './memory-limit.js';
 
 const cliPath = fileURLToPath(new URL('../../cli/bin/eventpipe.js', import.meta.url));
 
@@ -12,7 +13,16 @@ export interface Child {
   process: ChildProcess;
   /** Peak resident set size so far, in MB. */
   peakRssMb(): number;
+  /** The memory limit it runs under, as its pod's ("1Gi"), or undefined when it runs unlimited. */
+  memoryLimit: string | undefined;
   stop(): Promise<void>;
+}
+
+/** How a child's memory limit reads in a result's notes. */
+export function describeMemoryLimit(child: Child): string {
+  return child.memoryLimit === undefined
+    ? 'no memory limit (no cgroup could be made: V8 sizes its heap for the whole machine)'
+    : `in a ${child.memoryLimit} memory cgroup, its pod's default limit`;
 }
 
 export function peakRssMb(pid: number): number {
@@ -28,17 +38,29 @@ export function profileChildrenInto(dir: string): void {
   profileDir = dir;
 }
 
-/** Starts a node script (or `eventpipe <command>` when `script` is omitted) with the given env. */
+/**
+ * Starts a node script (or `eventpipe <command>` when `script` is omitted) with the given env. The
+ * collector and loader run in a memory cgroup limited as their pods are by default (`memory-limit.ts`).
+ */
 export function startChild(args: string[], env: Record<string, string>, script: string = cliPath): Child {
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...profile, script, ...args], {
+  const podLimit = script === cliPath ? POD_MEMORY_LIMIT[args[0] ?? ''] : undefined;
+  const cgroup = podLimit === undefined ? undefined : memoryCgroup(podLimit);
+  const command = [process.execPath, ...profile, script, ...args];
+  // The shell joins the cgroup, then becomes node (same pid), so V8 starts inside the limit.
+  const [file, ...argv] = cgroup
+    ? ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', cgroup.procs, ...command]
+    : command;
+  const child = spawn(file!, argv, {
     // EVENTPIPE_BENCH_LOG_LEVEL=info shows the children's per-batch step timings.
     env: { ...process.env, EVENTPIPE_LOG_LEVEL: process.env.EVENTPIPE_BENCH_LOG_LEVEL ?? 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  child.once('exit', () => cgroup?.remove());
   return {
     process: child,
     peakRssMb: () => peakRssMb(child.pid!),
+    memoryLimit: cgroup?.limit,
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -11,7 +11,7 @@ import { ensureStream, loadConfig } from '@eventpipe/core';
 import { startNats, freePort } from '@eventpipe/local';
 import { BENCH_SOURCE, BENCH_WRITE_KEY, benchEnvelope, benchEvent, outgoing } from '../event.js';
 import { runHttpLoad, type HttpLoadResult } from '../http-load.js';
-import { startChild, waitForHttp } from '../processes.js';
+import { describeMemoryLimit, startChild, waitForHttp } from '../processes.js';
 import { rawPublishRate, type RawMessage } from '../ceilings/raw-publish.js';
 import { measurement, round, type Measurement } from '../results.js';
 
@@ -162,7 +162,7 @@ export async function benchCollector(options: CollectorBenchOptions): Promise<Me
       ),
       measurement('collector.rss', collectorRss, 'MB', null, {
         target: { text: '≤ 200 MB', met: collectorRss <= 200 },
-        notes: 'peak RSS (VmHWM) of the collector process over the single and batch runs',
+        notes: `peak RSS (VmHWM) of the collector process over the single and batch runs, ${describeMemoryLimit(collector)}`,
       }),
     ];
   } finally {

@@ -21,7 +21,7 @@ import { loadConfig } from '@eventpipe/core';
 import { BENCH_SOURCE, BENCH_WRITE_KEY, benchEnvelope, benchEvent } from '../event.js';
 import { rawCopyRate } from '../ceilings/raw-copy.js';
 import { runHttpLoad } from '../http-load.js';
-import { startChild, waitForHttp } from '../processes.js';
+import { describeMemoryLimit, startChild, waitForHttp } from '../processes.js';
 import { measurement, round, type Measurement } from '../results.js';
 import { startStack } from '../stack.js';
 import { connectPostgres, loadProgress, waitForCommitted } from '../warehouse.js';
@@ -234,8 +234,9 @@ export async function benchE2e(options: E2eBenchOptions): Promise<Measurement[]>
             `${options.loaders} loader process(es) on one consumer; ` +
             `${accepted} events accepted at ${round(load.requestsPerSecond * BATCH_EVENTS, 0)}/s (${options.offeredRate}/s offered), ` +
             `committed ${round(seconds, 1)} s after the first request; non-2xx ${load.non2xx}, errors ${load.errors}; ` +
-            `load generator CPU ${Math.round(load.loadGeneratorCpuShare * 100)}%; peak RSS collector ${round(collectorRss, 0)} MB, ` +
-            `loader ${loaderRss.join(' / ')} MB; ${total.batches} batches in all`,
+            `load generator CPU ${Math.round(load.loadGeneratorCpuShare * 100)}%; peak RSS collector ${round(collectorRss, 0)} MB ` +
+            `(${describeMemoryLimit(collector)}), loader ${loaderRss.join(' / ')} MB (${describeMemoryLimit(loaders[0]!)}); ` +
+            `${total.batches} batches in all`,
         },
       ),
       ...latencies,

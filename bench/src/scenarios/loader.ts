@@ -8,7 +8,7 @@ import { loadConfig } from '@eventpipe/core';
 import { benchEnvelope, outgoing } from '../event.js';
 import { rawCopyRate } from '../ceilings/raw-copy.js';
 import { rawPublishRate } from '../ceilings/raw-publish.js';
-import { startChild } from '../processes.js';
+import { describeMemoryLimit, startChild } from '../processes.js';
 import { measurement, round, type Measurement } from '../results.js';
 import { startStack } from '../stack.js';
 import { connectPostgres, waitForCommitted } from '../warehouse.js';
@@ -41,6 +41,7 @@ export async function benchLoader(options: LoaderBenchOptions): Promise<Measurem
     const started = Date.now();
     const loader = startChild(['loader'], stack.env);
     let rss = 0;
+    const limit = describeMemoryLimit(loader);
     let done;
     try {
       done = await waitForCommitted(
@@ -82,7 +83,7 @@ export async function benchLoader(options: LoaderBenchOptions): Promise<Measurem
           text: `≤ ${LOADER_RSS_TARGET_MB} MB with default settings`,
           met: rss <= LOADER_RSS_TARGET_MB,
         },
-        notes: `peak RSS (VmHWM) of the loader draining the stream with batches of ${batchSize} events (~1 KB each)`,
+        notes: `peak RSS (VmHWM) of the loader draining the stream with batches of ${batchSize} events (~1 KB each), ${limit}`,
       }),
     ];
   } finally {
