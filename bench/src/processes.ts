@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { POD_NODE_OPTIONS } from '@eventpipe/core';
 import { memoryCgroup, POD_MEMORY_LIMIT } from './memory-limit.js';
 
 const cliPath = fileURLToPath(new URL('../../cli/bin/eventpipe.js', import.meta.url));
@@ -40,7 +41,8 @@ export function profileChildrenInto(dir: string): void {
 
 /**
  * Starts a node script (or `eventpipe <command>` when `script` is omitted) with the given env. The
- * collector and loader run in a memory cgroup limited as their pods are by default (`memory-limit.ts`).
+ * collector and loader run as in their pods: with the pods' `NODE_OPTIONS`, in a memory cgroup
+ * limited as their pods are by default (`memory-limit.ts`).
  */
 export function startChild(args: string[], env: Record<string, string>, script: string = cliPath): Child {
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
@@ -53,7 +55,12 @@ export function startChild(args: string[], env: Record<string, string>, script: 
     : command;
   const child = spawn(file!, argv, {
     // EVENTPIPE_BENCH_LOG_LEVEL=info shows the children's per-batch step timings.
-    env: { ...process.env, EVENTPIPE_LOG_LEVEL: process.env.EVENTPIPE_BENCH_LOG_LEVEL ?? 'warn', ...env },
+    env: {
+      ...process.env,
+      EVENTPIPE_LOG_LEVEL: process.env.EVENTPIPE_BENCH_LOG_LEVEL ?? 'warn',
+      ...(podLimit === undefined ? {} : { NODE_OPTIONS: POD_NODE_OPTIONS }),
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   child.once('exit', () => cgroup?.remove());

@@ -69,6 +69,14 @@ export function parseByteQuantity(text: string): number {
 }
 
 /**
+ * `NODE_OPTIONS` of the collector and loader pods. Node sizes V8's young generation from the
+ * memory limit it sees, so in a 512 MiB pod a scavenge runs every MiB or so of garbage: measured in
+ * a 512 MiB cgroup on Node 24, the collector's batch path took 1.5 × longer than with 16 MiB
+ * semi-spaces (what Node 20 picks on any machine over 2 GiB), for ~30 MB more RSS.
+ */
+export const POD_NODE_OPTIONS = '--max-semi-space-size=16';
+
+/**
  * The pods' configuration, without secrets. The operator owns the stream and consumer
  * (`manageStream: false`), and passes this config's `nats` to `desiredStreamConfig`.
  */

@@ -95,6 +95,18 @@ test('pods are hardened: non-root, read-only root, no escalation, no capabilitie
   assert.equal(loader.terminationGracePeriodSeconds, 120, 'long enough to hand back a batch');
 });
 
+test("collector and loader pods size V8's young generation themselves, not from their memory limit", () => {
+  const objects = desiredObjects(pipeline(), context);
+  for (const name of ['shop-collector', 'shop-loader']) {
+    const env = container(deployment(objects, name)).env ?? [];
+    assert.deepEqual(
+      env.filter((e) => e.name === 'NODE_OPTIONS'),
+      [{ name: 'NODE_OPTIONS', value: '--max-semi-space-size=16' }],
+      name,
+    );
+  }
+});
+
 test('secrets are referenced, never copied: each component gets only the ones it needs', () => {
   const objects = desiredObjects(pipeline(), context);
   const collectorEnv = container(deployment(objects, 'shop-collector')).env!;

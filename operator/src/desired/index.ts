@@ -13,6 +13,7 @@ import {
   EventPipelineSpecSchema,
   LOADER_HEALTH_PORT,
   pipelineConfig,
+  POD_NODE_OPTIONS,
   type EventPipelineSpec,
 } from '@eventpipe/core';
 import type {
@@ -40,6 +41,9 @@ export { CONFIG_CHECKSUM_ANNOTATION } from './pod.js';
 
 /** Collectors answer within seconds; in-flight requests finish well inside this. */
 const COLLECTOR_GRACE_SECONDS = 30;
+
+/** V8's heap sizing for the collector and loader (see `POD_NODE_OPTIONS`). */
+const nodeOptions = { name: 'NODE_OPTIONS', value: POD_NODE_OPTIONS };
 
 /** The spec with the CRD's defaults, for input that did not come through the API server. */
 export function withDefaults(spec: unknown): EventPipelineSpec {
@@ -126,6 +130,7 @@ export function desiredObjects(pipeline: EventPipeline, context: DesiredContext)
         resources: spec.collector.resources,
         terminationGracePeriodSeconds: COLLECTOR_GRACE_SECONDS,
         configData,
+        env: [nodeOptions],
       }),
     },
   };
@@ -188,6 +193,7 @@ export function desiredObjects(pipeline: EventPipeline, context: DesiredContext)
         resources: spec.loader.resources,
         terminationGracePeriodSeconds: spec.loader.terminationGracePeriodSeconds,
         configData,
+        env: [nodeOptions],
       }),
     },
   };
