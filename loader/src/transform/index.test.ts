@@ -464,6 +464,12 @@ test('a key that loses its column and holds NUL or half a surrogate pair is kept
   assert.equal(rejected['["property","x\\ud800"]'], 'lone');
 });
 
+test('two keys that are one field once NUL is removed: one fills the column, the other is kept in _rejected', () => {
+  const [row] = table([envelope('track', { event: 'x', properties: { ab: 1, 'a\u0000b': 2 } })], 'x').rows;
+  assert.equal(row!.ab, 1);
+  assert.deepEqual(row!._rejected, { 'properties.ab': 2 });
+});
+
 test('users: keys that share a name merge by time like one trait', () => {
   const older = envelope('identify', { userId: 'u', traits: { order_id: 'old' } });
   const newer = envelope(

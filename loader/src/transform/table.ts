@@ -324,11 +324,20 @@ export function assembleTable(
 ): TableBatch {
   const mode = kind === 'users' ? 'latest' : 'append';
   const keys = new Map<string, FieldKey>();
-  for (const row of drafts) for (const field of row.fields) keys.set(field.id, field.key);
+  // Two keys of one object can be one field (`ab` and `a\0b`, NUL being removed from names).
+  const lastRow = new Map<string, number>();
+  let repeated = false;
+  drafts.forEach((row, index) => {
+    for (const field of row.fields) {
+      keys.set(field.id, field.key);
+      if (lastRow.get(field.id) === index) repeated = true;
+      lastRow.set(field.id, index);
+    }
+  });
   const names = resolveColumnNames(keys.values(), COMMON_COLUMNS[kind], rules.maxIdentifierBytes);
-  // A row holds each field once, so only a table where two fields share a column can have a row
-  // where they meet (the usual table has none: no need to look at every row).
-  const sharing = new Set(names.values()).size < names.size;
+  // Only where a field repeats in a row, or two fields share a column, can a row hold two values
+  // for one column (the usual table has neither: no need to look at every row).
+  const sharing = repeated || new Set(names.values()).size < names.size;
   const settled = sharing ? drafts.map((draft) => oneFieldPerColumn(draft, names)) : drafts;
   const rowsIn = mode === 'latest' ? mergeLatest(settled, names) : settled;
   const common = COMMON_COLUMNS[kind];
