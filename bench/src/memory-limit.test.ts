@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { memoryCgroup, POD_MEMORY_LIMIT } from './memory-limit.js';
+import { inCgroup, memoryCgroup, POD_MEMORY_LIMIT } from './memory-limit.js';
 
 test('the collector and loader are measured under their pods’ default memory limits', () => {
   assert.deepEqual(POD_MEMORY_LIMIT, { collector: '512Mi', loader: '1Gi' });
@@ -29,15 +29,7 @@ test('a process that joins the cgroup runs under its limit, and V8 sizes its hea
     assert.equal(readFileSync(limitFile, 'utf8').trim(), String(256 * 2 ** 20));
     const script = 'console.log(require("v8").getHeapStatistics().heap_size_limit)';
     const run = (args: string[]) => Number(spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' }).stdout);
-    const inside = run([
-      '/bin/sh',
-      '-c',
-      'echo $$ > "$0" && exec "$@"',
-      cgroup.procs,
-      process.execPath,
-      '-e',
-      script,
-    ]);
+    const inside = run(inCgroup(cgroup, [process.execPath, '-e', script]));
     const outside = run([process.execPath, '-e', script]);
     assert.ok(inside > 0 && inside < outside / 2, `heap limit ${inside} inside, ${outside} outside`);
   } finally {

@@ -54,6 +54,11 @@ export function memoryCgroup(limit: string): MemoryCgroup | undefined {
   return undefined;
 }
 
+/** `command` run inside `cgroup`: a shell joins it, then becomes the command (same pid), so V8 starts inside the limit. */
+export function inCgroup(cgroup: MemoryCgroup, command: readonly string[]): string[] {
+  return ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', cgroup.procs, ...command];
+}
+
 /** A cgroup can be removed once its last process exited; a few tries cover the exit's last steps. */
 function removeWhenEmpty(dir: string, tries = 20): void {
   try {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { POD_NODE_OPTIONS } from '@eventpipe/core';
-import { memoryCgroup, POD_MEMORY_LIMIT } from './memory-limit.js';
+import { inCgroup, memoryCgroup, POD_MEMORY_LIMIT } from './memory-limit.js';
 
 const cliPath = fileURLToPath(new URL('../../cli/bin/eventpipe.js', import.meta.url));
 
@@ -49,10 +49,7 @@ export function startChild(args: string[], env: Record<string, string>, script: 
   const podLimit = script === cliPath ? POD_MEMORY_LIMIT[args[0] ?? ''] : undefined;
   const cgroup = podLimit === undefined ? undefined : memoryCgroup(podLimit);
   const command = [process.execPath, ...profile, script, ...args];
-  // The shell joins the cgroup, then becomes node (same pid), so V8 starts inside the limit.
-  const [file, ...argv] = cgroup
-    ? ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', cgroup.procs, ...command]
-    : command;
+  const [file, ...argv] = cgroup ? inCgroup(cgroup, command) : command;
   const child = spawn(file!, argv, {
     // EVENTPIPE_BENCH_LOG_LEVEL=info shows the children's per-batch step timings.
     env: {
