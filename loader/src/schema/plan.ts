@@ -343,7 +343,7 @@ class Placement {
   rejected = 0;
   /** The columns that received a value, with the longest text value in UTF-8 bytes (0 for other types). */
   readonly placedBytes = new Map<string, number>();
-  /** The verdicts on the values of the row being placed, in its key order (one array for all rows: its length is that of the longest row). */
+  /** The verdicts on the values of the row being placed, in its key order (one array for all rows). */
   private readonly verdicts: unknown[] = [];
 
   constructor(
